@@ -1,0 +1,47 @@
+# Two commands from a fresh clone: `make run` and `make test`. Needs only Python 3.11 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-fast e2e lint migrate messages seed totp bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+messages: install
+	$(BIN)/python manage.py compile_translations
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: messages seed
+	@echo "Serving on http://$(HOST):$(PORT)/ - demo logins in README.md, SMS and e-mails at /dev/outbox/"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+totp: install
+	@$(BIN)/python manage.py demo_totp
+
+test: messages
+	@$(BIN)/python tests/e2e/chromium_check.py
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var test-artifacts

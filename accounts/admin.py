@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AccessRequest,
+    Membership,
+    OutboxMessage,
+    RegistrationCode,
+    SecurityEvent,
+    SupportContact,
+    Terms,
+    TermsAcceptance,
+    User,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    raw_id_fields = ("insured_person", "employer", "agency", "granted_by")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "is_active", "is_staff", "date_joined")
+    list_filter = ("is_active", "is_staff", "memberships__kind", "language")
+    search_fields = ("email", "first_name", "last_name", "insured_person__ahv_number")
+    raw_id_fields = ("insured_person",)
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personne"), {"fields": ("first_name", "last_name", "language", "insured_person")}),
+        (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "role", "target", "valid_until", "revoked_at")
+    list_filter = ("kind", "role")
+    search_fields = ("user__email", "employer__name", "agency__name", "insured_person__last_name")
+    raw_id_fields = ("user", "insured_person", "employer", "agency", "granted_by")
+
+
+@admin.register(Terms)
+class TermsAdmin(admin.ModelAdmin):
+    list_display = ("version", "language", "title", "published_at")
+    list_filter = ("language",)
+
+
+@admin.register(TermsAcceptance)
+class TermsAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ("user", "version", "accepted_at", "ip_address")
+    search_fields = ("user__email",)
+    readonly_fields = ("user", "version", "accepted_at", "ip_address")
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "user", "ip_address")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "ip_address")
+    date_hierarchy = "created_at"
+    readonly_fields = ("user", "kind", "created_at", "ip_address", "user_agent", "detail")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "channel", "recipient", "status", "attempts", "sent_at")
+    list_filter = ("channel", "status")
+    search_fields = ("recipient",)
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(RegistrationCode)
+class RegistrationCodeAdmin(admin.ModelAdmin):
+    list_display = ("hint", "kind", "role", "insured_person", "employer", "agency", "expires_at",
+                    "redeemed_at", "revoked_at")
+    list_filter = ("kind", "role")
+    search_fields = ("insured_person__ahv_number", "insured_person__last_name", "employer__name",
+                     "agency__name", "email")
+    raw_id_fields = ("insured_person", "employer", "agency", "created_by", "redeemed_by")
+    readonly_fields = ("hint", "created_at", "redeemed_at", "redeemed_by", "created_by")
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "organisation_name", "organisation_number", "email",
+                    "status")
+    list_filter = ("kind", "status")
+    search_fields = ("organisation_name", "organisation_number", "email")
+    raw_id_fields = ("employer", "agency", "decided_by")
+
+
+@admin.register(SupportContact)
+class SupportContactAdmin(admin.ModelAdmin):
+    list_display = ("kind", "name", "phone", "email")

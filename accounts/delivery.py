@@ -1,0 +1,74 @@
+"""Sending one outbox message through its provider.
+
+A transient failure (HTTP 429, connection refused) may be retried; an ambiguous one (5xx, timeout)
+may already have reached the phone, so it is marked failed and never re-sent automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+logger = logging.getLogger(__name__)
+
+
+class TransientDeliveryError(Exception):
+    """Nothing was delivered; trying again later is safe."""
+
+
+class PermanentDeliveryError(Exception):
+    """Delivery failed or its outcome is unknown; do not send again."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_id: str
+
+
+def send_sms(*, to: str, body: str) -> Sent:
+    if settings.SMS_BACKEND == "twilio":
+        return _send_sms_twilio(to=to, body=body)
+    logger.info("SMS to %s: %s", to, body)
+    print(f"[outbox] SMS to {to}: {body}", flush=True)  # noqa: T201 - the console gateway
+    return Sent(provider_id="console")
+
+
+def _send_sms_twilio(*, to: str, body: str) -> Sent:
+    from twilio.base.exceptions import TwilioRestException
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    client = Client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        http_client=TwilioHttpClient(timeout=10),
+    )
+    try:
+        message = client.messages.create(to=to, from_=settings.TWILIO_FROM_NUMBER, body=body)
+    except TwilioRestException as exc:
+        if exc.status == 429:
+            raise TransientDeliveryError(f"twilio 429 ({exc.code})") from exc
+        raise PermanentDeliveryError(f"twilio {exc.status} ({exc.code})") from exc
+    except requests.exceptions.ConnectTimeout as exc:
+        # The request never left: as safe to retry as a refused connection.
+        raise TransientDeliveryError("twilio connect timeout") from exc
+    except requests.exceptions.Timeout as exc:
+        raise PermanentDeliveryError("twilio read timeout (outcome unknown)") from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise TransientDeliveryError("twilio connection refused") from exc
+    return Sent(provider_id=message.sid or "")
+
+
+def send_email(*, to: str, subject: str, body: str) -> Sent:
+    try:
+        EmailMessage(subject=subject, body=body, to=[to]).send()
+    except (ConnectionRefusedError, smtplib.SMTPConnectError) as exc:
+        raise TransientDeliveryError("smtp connection refused") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise PermanentDeliveryError(f"smtp error: {type(exc).__name__}") from exc
+    return Sent(provider_id="smtp")

@@ -1,0 +1,364 @@
+"""Demo data for the embedded mode: a small fund with three employers, brokers and one login per
+persona. Idempotent; refuses to run when DEBUG is off so it can never touch production data."""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from stdnum import ean
+
+from accounts.models import (
+    Membership,
+    RegistrationCode,
+    SupportContact,
+    Terms,
+    User,
+    hash_code,
+)
+from policies.models import (
+    Agency,
+    Certificate,
+    Contract,
+    Document,
+    Employer,
+    InsuredPerson,
+    Mandate,
+    Pension,
+    PensionPayment,
+    Plan,
+    Policy,
+    PolicyHolder,
+    PolicyValue,
+    Premium,
+)
+
+DEMO_PASSWORD = "Alpina-Demo-2026"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32, for any authenticator app
+DEMO_BACKUP_CODES = ["demo1111", "demo2222", "demo3333"]
+DEMO_REGISTRATION_CODE = "DEMO-2026-ALPN"
+DEMO_REGISTRATION_AHV = "756.9217.0769.85"
+DEMO_REGISTRATION_BIRTH = date(1968, 4, 12)
+YEAR = 2026
+CENT = Decimal("0.01")
+
+FIRST_NAMES_M = ["Luc", "Marc", "Jean", "Pierre", "Thomas", "Daniel", "Marco", "Peter", "Hans",
+                 "Nicolas", "Stefan", "Luca", "Andrea", "Reto", "Michel", "Yves", "Urs", "David"]
+FIRST_NAMES_F = ["Anne", "Marie", "Claire", "Sophie", "Laura", "Sandra", "Monika", "Giulia",
+                 "Chiara", "Nathalie", "Isabelle", "Ursula", "Petra", "Sarah", "Martine", "Elena"]
+LAST_NAMES = ["Rochat", "Favre", "Müller", "Meier", "Schmid", "Keller", "Weber", "Huber",
+              "Rossi", "Bianchi", "Bernasconi", "Dubois", "Morel", "Girard", "Bonvin", "Pittet",
+              "Zürcher", "Brunner", "Baumann", "Frei", "Gerber", "Moser", "Fontana", "Crettaz"]
+CITIES = [("1003", "Lausanne"), ("1201", "Genève"), ("2000", "Neuchâtel"), ("1700", "Fribourg"),
+          ("1950", "Sion"), ("8001", "Zürich"), ("3011", "Bern"), ("6900", "Lugano"),
+          ("4051", "Basel"), ("1400", "Yverdon-les-Bains")]
+
+TERMS_TEXT = {
+    "fr": ("Conditions d'utilisation du portail",
+           "1. Le portail donne accès à vos données de prévoyance professionnelle.\n\n"
+           "2. Vous gardez votre mot de passe et votre deuxième facteur secrets.\n\n"
+           "3. Les simulations sont indicatives; seul le règlement fait foi."),
+    "de": ("Nutzungsbedingungen des Portals",
+           "1. Das Portal gibt Ihnen Zugang zu Ihren Vorsorgedaten.\n\n"
+           "2. Sie halten Ihr Passwort und Ihren zweiten Faktor geheim.\n\n"
+           "3. Simulationen sind unverbindlich; massgebend ist das Reglement."),
+    "it": ("Condizioni d'uso del portale",
+           "1. Il portale dà accesso ai suoi dati di previdenza professionale.\n\n"
+           "2. Mantiene segreti la password e il secondo fattore.\n\n"
+           "3. Le simulazioni sono indicative; fa stato il regolamento."),
+    "en": ("Portal terms of use",
+           "1. The portal gives you access to your occupational pension data.\n\n"
+           "2. You keep your password and your second factor secret.\n\n"
+           "3. Simulations are indicative; the fund's regulations prevail."),
+}
+
+
+def make_ahv(rng: random.Random, used: set[str]) -> str:
+    while True:
+        body = "756" + "".join(str(rng.randint(0, 9)) for _ in range(9))
+        number = body + ean.calc_check_digit(body)
+        formatted = f"{number[:3]}.{number[3:7]}.{number[7:11]}.{number[11:]}"
+        if formatted not in used:
+            used.add(formatted)
+            return formatted
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def certificate_figures(birth: date, salary: Decimal, rng: random.Random) -> dict[str, Decimal]:
+    """Plausible certificate figures for demo people (BVG minimum plan, 2026 limits)."""
+    from simulations.services import certificate_figures_for
+
+    return certificate_figures_for(birth_date=birth, annual_salary=salary, year=YEAR, rng=rng)
+
+
+class Command(BaseCommand):
+    help = "Load demo data (embedded mode only). Safe to run again: existing data is kept."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo refuses to run with DEBUG off (production data).")
+        if User.objects.filter(email="insured@demo.ch").exists():
+            self.stdout.write("Demo data already present: nothing to do.")
+            return
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Logins: see README.md."))
+
+    # ------------------------------------------------------------------------------------------
+    def _seed(self) -> None:
+        rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+        used_ahv: set[str] = {DEMO_REGISTRATION_AHV}
+        now = timezone.now()
+
+        for version_lang, (title, body) in TERMS_TEXT.items():
+            Terms.objects.create(
+                version=1, language=version_lang, title=title, body=body, published_at=now
+            )
+        SupportContact.objects.create(
+            kind="insured", name="Centre clients", phone="+41 21 555 66 80",
+            email="clients@alpina-pension.example", hours="Lu-ve 8h00-12h00, 13h30-17h00",
+        )
+        SupportContact.objects.create(
+            kind="employer", name="Centre clients entreprises", phone="+41 21 555 66 81",
+            email="entreprises@alpina-pension.example", hours="Lu-ve 8h00-17h00",
+        )
+        SupportContact.objects.create(
+            kind="broker", name="Centre courtiers", phone="+41 21 555 66 96",
+            email="courtiers@alpina-pension.example", hours="Lu-ve 8h00-17h00",
+        )
+
+        bvg = Plan.objects.create(
+            code="bvg-minimum", name="Plan LPP minimum",
+            savings_credits=[[25, "0.07"], [35, "0.10"], [45, "0.15"], [55, "0.18"]],
+        )
+        plus = Plan.objects.create(
+            code="alpina-plus", name="Plan Alpina Plus",
+            savings_credits=[[25, "0.09"], [35, "0.12"], [45, "0.16"], [55, "0.20"]],
+            conversion_rate=Decimal("0.0600"), max_lump_sum_share=Decimal("1"),
+        )
+        employers = [
+            (Employer.objects.create(name="Boulangerie Rochat SA", uid="CHE-116.281.710",
+                                     street="Rue du Bourg 12", postcode="1003", city="Lausanne"),
+             bvg, 12, "C-100201"),
+            (Employer.objects.create(name="Horlogerie du Léman SA", uid="CHE-105.805.081",
+                                     street="Quai du Mont-Blanc 5", postcode="1201",
+                                     city="Genève"),
+             plus, 2000, "C-100202"),
+            (Employer.objects.create(name="Keller Treuhand AG", uid="CHE-109.322.551",
+                                     street="Bahnhofstrasse 40", postcode="8001", city="Zürich",
+                                     language="de"),
+             bvg, 40, "C-100203"),
+        ]
+        people: list[InsuredPerson] = []
+        for employer, plan, staff, number in employers:
+            contract = Contract.objects.create(
+                employer=employer, number=number, plan=plan, start_date=date(2015, 1, 1)
+            )
+            batch = []
+            for _ in range(staff):
+                batch.append(self._person(contract, rng, used_ahv))
+            people.extend(InsuredPerson.objects.bulk_create(batch, batch_size=500))
+
+        rochat_contract = Contract.objects.get(number="C-100201")
+        demo_insured = InsuredPerson.objects.create(
+            contract=rochat_contract, ahv_number="756.3047.5009.62", first_name="Claire",
+            last_name="Favre", birth_date=date(1971, 6, 3), sex="F", civil_status="married",
+            street="Chemin des Vignes 4", postcode="1009", city="Pully", language="fr",
+            annual_salary=Decimal("86400"), entry_date=date(2012, 3, 1),
+        )
+        demo_pensioner = InsuredPerson.objects.create(
+            contract=rochat_contract, ahv_number="756.1234.5678.97", first_name="Jean",
+            last_name="Rochat", birth_date=date(1957, 9, 18), sex="M", civil_status="married",
+            street="Avenue de la Gare 9", postcode="1003", city="Lausanne", language="fr",
+            annual_salary=Decimal("0"), entry_date=date(1990, 1, 1),
+            status=InsuredPerson.Status.PENSIONER, iban="CH9300762011623852957",
+        )
+        registration_person = InsuredPerson.objects.create(
+            contract=rochat_contract, ahv_number=DEMO_REGISTRATION_AHV, first_name="Marc",
+            last_name="Bonvin", birth_date=DEMO_REGISTRATION_BIRTH, sex="M", street="Rue Neuve 3",
+            postcode="1950", city="Sion", annual_salary=Decimal("72000"),
+            entry_date=date(2018, 5, 1),
+        )
+        people.extend([demo_insured, demo_pensioner, registration_person])
+
+        certificates = []
+        for person in people:
+            if person.status != InsuredPerson.Status.ACTIVE:
+                continue
+            figures = certificate_figures(person.birth_date, person.annual_salary, rng)
+            certificates.append(Certificate(
+                person=person, year=YEAR, valid_from=date(YEAR, 1, 1),
+                annual_salary=person.annual_salary, **figures,
+            ))
+        Certificate.objects.bulk_create(certificates, batch_size=500)
+        pensioner_cert = Certificate.objects.create(
+            person=demo_pensioner, year=YEAR, valid_from=date(YEAR, 1, 1),
+            annual_salary=Decimal("0"), insured_salary=Decimal("0"),
+            savings_capital=Decimal("0"), projected_capital_65=Decimal("0"),
+            projected_pension_65=Decimal("0"), disability_pension=Decimal("0"),
+            spouse_pension=Decimal("14688.00"), max_buy_in=Decimal("0"),
+            wef_available=Decimal("0"),
+        )
+
+        self._pensions(people, demo_pensioner, rng)
+        self._documents(demo_insured, demo_pensioner, pensioner_cert, employers)
+        agencies = self._brokers(rng)
+
+        hr_employer = employers[1][0]
+        self._user("insured@demo.ch", "Claire", "Favre", insured=demo_insured)
+        self._user("pensioner@demo.ch", "Jean", "Rochat", insured=demo_pensioner)
+        self._user("hr@demo.ch", "Sandra", "Meier", employer=hr_employer, role="admin")
+        self._user("broker@demo.ch", "Reto", "Brunner", agency=agencies[0], role="broker")
+        support = self._user("support@demo.ch", "Nathalie", "Girard")
+        support.is_staff = True
+        support.is_superuser = True
+        support.save(update_fields=["is_staff", "is_superuser"])
+
+        RegistrationCode.objects.create(
+            code_hash=hash_code(DEMO_REGISTRATION_CODE), hint=DEMO_REGISTRATION_CODE[-4:],
+            kind="insured", role="insured", insured_person=registration_person,
+            expires_at=now + timedelta(days=3650),
+        )
+
+    def _person(self, contract: Contract, rng: random.Random, used: set[str]) -> InsuredPerson:
+        sex = rng.choice("MF")
+        first = rng.choice(FIRST_NAMES_M if sex == "M" else FIRST_NAMES_F)
+        birth = date(rng.randint(1961, 2001), rng.randint(1, 12), rng.randint(1, 28))
+        postcode, city = rng.choice(CITIES)
+        pensioner = rng.random() < 0.06
+        if pensioner:
+            birth = date(rng.randint(1940, 1960), birth.month, birth.day)
+        return InsuredPerson(
+            contract=contract, ahv_number=make_ahv(rng, used), first_name=first,
+            last_name=rng.choice(LAST_NAMES), birth_date=birth, sex=sex,
+            civil_status=rng.choice(["single", "married", "married", "divorced"]),
+            street=f"Rue {rng.choice(LAST_NAMES)} {rng.randint(1, 80)}", postcode=postcode,
+            city=city, language="de" if city in ("Zürich", "Bern", "Basel") else
+            "it" if city == "Lugano" else "fr",
+            annual_salary=Decimal(0) if pensioner else Decimal(rng.randrange(30000, 180000, 100)),
+            employment_degree=Decimal(rng.choice([100, 100, 100, 80, 60, 50])),
+            entry_date=date(rng.randint(2000, 2025), rng.randint(1, 12), 1),
+            status=InsuredPerson.Status.PENSIONER if pensioner else InsuredPerson.Status.ACTIVE,
+        )
+
+    def _pensions(self, people, demo_pensioner, rng: random.Random) -> None:
+        pensioners = [p for p in people if p.status == InsuredPerson.Status.PENSIONER]
+        for person in pensioners:
+            monthly = Decimal("2150.40") if person == demo_pensioner else money(
+                rng.randrange(900, 4200)
+            )
+            pension = Pension.objects.create(
+                person=person, kind=Pension.Kind.OLD_AGE, monthly_amount=monthly,
+                start_date=date(person.birth_date.year + 65, person.birth_date.month, 1)
+                if person.birth_date.year + 65 <= YEAR else date(2022, 1, 1),
+            )
+            PensionPayment.objects.bulk_create(
+                PensionPayment(pension=pension, date=date(YEAR, month, 25), amount=monthly)
+                for month in range(1, 12)
+            )
+
+    def _documents(self, insured, pensioner, pensioner_cert, employers) -> None:
+        cert = insured.certificates.get(year=YEAR)
+        now = timezone.now()
+        Document.objects.create(
+            category=Document.Category.CERTIFICATE, title=f"Certificat de prévoyance {YEAR}",
+            year=YEAR, certificate=cert, insured_person=insured, published=True,
+            published_at=now,
+        )
+        Document.objects.create(
+            category=Document.Category.PENSION_STATEMENT, title=f"Attestation de rente {YEAR}",
+            year=YEAR, certificate=pensioner_cert, insured_person=pensioner, published=True,
+            published_at=now,
+        )
+        for employer, _plan, _staff, _number in employers:
+            Document.objects.create(
+                category=Document.Category.CONTRACT, title="Contrat d'affiliation", year=2015,
+                employer=employer, published=True, published_at=now,
+            )
+
+    def _brokers(self, rng: random.Random) -> list[Agency]:
+        agencies = [
+            Agency.objects.create(
+                name="Brunner Assurances Sàrl", register_number="F01234567",
+                account_manager="Yves Morel", account_manager_phone="+41 21 555 66 97",
+                account_manager_email="y.morel@alpina-pension.example",
+            ),
+            Agency.objects.create(
+                name="Ticino Broker SA", register_number="F07654321",
+                account_manager="Chiara Fontana", account_manager_phone="+41 91 555 12 34",
+                account_manager_email="c.fontana@alpina-pension.example",
+            ),
+        ]
+        holders = PolicyHolder.objects.bulk_create(
+            PolicyHolder(
+                first_name=rng.choice(FIRST_NAMES_F + FIRST_NAMES_M),
+                last_name=rng.choice(LAST_NAMES),
+                birth_date=date(rng.randint(1950, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+                city=rng.choice(CITIES)[1],
+            )
+            for _ in range(220)
+        )
+        products = ["Alpina Épargne 3a", "Alpina Risque décès", "Alpina Mixte 3b"]
+        frequencies = ["monthly", "quarterly", "yearly"]
+        policies = Policy.objects.bulk_create(
+            Policy(
+                number=f"P-{700000 + i}", product=rng.choice(products), holder=rng.choice(holders),
+                premium=money(rng.randrange(50, 600)), frequency=rng.choice(frequencies),
+                status="active" if rng.random() < 0.9 else "paid_up",
+                start_date=date(rng.randint(2005, 2024), rng.randint(1, 12), 1),
+                end_date=date(rng.randint(2030, 2055), 12, 31),
+                sum_insured=money(rng.randrange(20000, 400000, 1000)),
+            )
+            for i in range(300)
+        )
+        mandates, values, premiums = [], [], []
+        for i, policy in enumerate(policies):
+            mandates.append(Mandate(agency=agencies[0 if i < 180 else 1], policy=policy,
+                                    start_date=policy.start_date))
+            years = max(1, YEAR - policy.start_date.year)
+            values.append(PolicyValue(policy=policy, date=date(YEAR, 1, 1),
+                                      surrender_value=money(policy.premium * 12 * years
+                                                            * Decimal("0.85"))))
+            for month in (8, 9, 10):
+                status = "paid" if month < 10 or rng.random() < 0.8 else "overdue"
+                premiums.append(Premium(
+                    policy=policy, due_date=date(YEAR, month, 1), amount=policy.premium,
+                    paid_date=date(YEAR, month, 5) if status == "paid" else None, status=status,
+                ))
+        Mandate.objects.bulk_create(mandates)
+        PolicyValue.objects.bulk_create(values)
+        Premium.objects.bulk_create(premiums)
+        return agencies
+
+    def _user(self, email, first, last, *, insured=None, employer=None, agency=None, role=None):
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, first_name=first, last_name=last,
+            insured_person=insured,
+        )
+        if insured is not None:
+            Membership.objects.create(user=user, kind="insured", role="insured",
+                                      insured_person=insured)
+        if employer is not None:
+            Membership.objects.create(user=user, kind="employer", role=role, employer=employer)
+        if agency is not None:
+            Membership.objects.create(user=user, kind="broker", role=role, agency=agency)
+        TOTPDevice.objects.create(
+            user=user, name="default", confirmed=True,
+            key=base64.b32decode(DEMO_TOTP_SECRET).hex(),
+        )
+        backup = StaticDevice.objects.create(user=user, name="backup")
+        StaticToken.objects.bulk_create(
+            StaticToken(device=backup, token=token) for token in DEMO_BACKUP_CODES
+        )
+        return user

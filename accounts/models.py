@@ -1,0 +1,404 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One account for every portal; what it may see lives on Membership rows."""
+
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    last_name = models.CharField(_("nom"), max_length=100, blank=True)
+    language = models.CharField(
+        _("langue"), max_length=2, choices=settings.LANGUAGES, default="fr"
+    )
+    insured_person = models.OneToOneField(
+        "policies.InsuredPerson",
+        verbose_name=_("personne assurée"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+        help_text=_("Permet la connexion avec le numéro AVS."),
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("équipe support"), default=False)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Membership(models.Model):
+    class Kind(models.TextChoices):
+        INSURED = "insured", _("Assuré·e / rentier·ère")
+        EMPLOYER = "employer", _("Entreprise cliente")
+        BROKER = "broker", _("Partenaire de distribution")
+
+    class Role(models.TextChoices):
+        INSURED = "insured", _("Assuré·e")
+        ADMIN = "admin", _("Administrateur·trice RH")
+        CLERK = "clerk", _("Collaborateur·trice RH")
+        THIRD_PARTY = "third_party", _("Tiers (fiduciaire)")
+        BROKER = "broker", _("Courtier")
+        AGENCY_ADMIN = "agency_admin", _("Administrateur·trice d'agence")
+
+    ROLES_BY_KIND = {
+        Kind.INSURED: {Role.INSURED},
+        Kind.EMPLOYER: {Role.ADMIN, Role.CLERK, Role.THIRD_PARTY},
+        Kind.BROKER: {Role.BROKER, Role.AGENCY_ADMIN},
+    }
+
+    user = models.ForeignKey(
+        User, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    kind = models.CharField(_("portail"), max_length=10, choices=Kind.choices)
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    insured_person = models.ForeignKey(
+        "policies.InsuredPerson", null=True, blank=True, on_delete=models.CASCADE,
+        verbose_name=_("personne assurée"),
+    )
+    employer = models.ForeignKey(
+        "policies.Employer", null=True, blank=True, on_delete=models.CASCADE,
+        verbose_name=_("employeur"),
+    )
+    agency = models.ForeignKey(
+        "policies.Agency", null=True, blank=True, on_delete=models.CASCADE,
+        verbose_name=_("agence de courtage"),
+    )
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("accordé par"),
+    )
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("accès au portail")
+        verbose_name_plural = _("accès aux portails")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_target_matches_kind",
+                condition=(
+                    Q(kind="insured", insured_person__isnull=False, employer__isnull=True,
+                      agency__isnull=True)
+                    | Q(kind="employer", employer__isnull=False, insured_person__isnull=True,
+                        agency__isnull=True)
+                    | Q(kind="broker", agency__isnull=False, insured_person__isnull=True,
+                        employer__isnull=True)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.get_role_display()}"
+
+    @property
+    def target(self):
+        return self.insured_person or self.employer or self.agency
+
+    def is_current(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.revoked_at is None and (self.valid_until is None or self.valid_until >= today)
+
+
+
+
+class Terms(models.Model):
+    """Terms of use, one row per version and language; the highest published version is current."""
+
+    version = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("langue"), max_length=2, choices=settings.LANGUAGES)
+    title = models.CharField(_("titre"), max_length=200)
+    body = models.TextField(_("texte"))
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conditions d'utilisation")
+        verbose_name_plural = _("conditions d'utilisation")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="terms_version_language")
+        ]
+        ordering = ["-version", "language"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.language})"
+
+
+class TermsAcceptance(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="terms_acceptances")
+    version = models.PositiveIntegerField(_("version"))
+    accepted_at = models.DateTimeField(_("accepté le"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptation des conditions")
+        verbose_name_plural = _("acceptations des conditions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="terms_accepted_once")
+        ]
+
+
+class SecurityEvent(models.Model):
+    class Kind(models.TextChoices):
+        LOGIN_SUCCESS = "login_success", _("Connexion réussie")
+        LOGIN_FAILURE = "login_failure", _("Échec de connexion")
+        FACTOR_SUCCESS = "factor_success", _("Deuxième facteur accepté")
+        FACTOR_FAILURE = "factor_failure", _("Deuxième facteur refusé")
+        LOGOUT = "logout", _("Déconnexion")
+        LOCKOUT = "lockout", _("Compte bloqué")
+        DEVICE_ADDED = "device_added", _("Appareil ajouté")
+        DEVICE_REMOVED = "device_removed", _("Appareil supprimé")
+        PASSWORD_CHANGED = "password_changed", _("Mot de passe modifié")
+        EMAIL_CHANGED = "email_changed", _("E-mail modifié")
+        MOBILE_CHANGED = "mobile_changed", _("Mobile modifié")
+        CODE_REDEEMED = "code_redeemed", _("Code d'enregistrement utilisé")
+        CODE_FAILURE = "code_failure", _("Code d'enregistrement refusé")
+        TERMS_ACCEPTED = "terms_accepted", _("Conditions acceptées")
+        ACCESS_DECISION = "access_decision", _("Décision sur une demande d'accès")
+        ACCESS_GRANTED = "access_granted", _("Accès accordé")
+        ACCESS_REVOKED = "access_revoked", _("Accès révoqué")
+        FACTOR_RESET = "factor_reset", _("Deuxième facteur réinitialisé par le support")
+        DATA_EXPORT = "data_export", _("Export des données")
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
+    )
+    kind = models.CharField(_("événement"), max_length=30, choices=Kind.choices)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    detail = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement de sécurité")
+        verbose_name_plural = _("événements de sécurité")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.user or '-'}"
+
+
+class OutboxMessage(models.Model):
+    """One SMS or e-mail to send. Written in the transaction that caused it; a task sends it once."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+        EXPIRED = "expired", _("Expiré")
+
+    channel = models.CharField(_("canal"), max_length=5, choices=Channel.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    recipient = models.CharField(_("destinataire"), max_length=254)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    body = models.TextField(_("texte"))
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    provider_id = models.CharField(_("identifiant fournisseur"), max_length=100, blank=True)
+    error = models.CharField(_("erreur"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message sortant")
+        verbose_name_plural = _("messages sortants")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+def hash_code(code: str) -> str:
+    """Keyed hash of a registration code: a stolen table gives no usable code."""
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hmac.new(
+        settings.SECRET_KEY.encode(), normalized.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from paper
+
+
+def new_registration_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[0:4]}-{raw[4:8]}-{raw[8:12]}"
+
+
+def default_code_expiry():
+    return timezone.now() + timedelta(days=90)
+
+
+class RegistrationCode(models.Model):
+    """Single-use activation code, printed on the certificate or sent after an access request."""
+
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("fin du code"), max_length=4, editable=False)
+    kind = models.CharField(_("portail"), max_length=10, choices=Membership.Kind.choices)
+    role = models.CharField(_("rôle"), max_length=20, choices=Membership.Role.choices)
+    insured_person = models.ForeignKey(
+        "policies.InsuredPerson", null=True, blank=True, on_delete=models.CASCADE,
+        verbose_name=_("personne assurée"),
+    )
+    employer = models.ForeignKey(
+        "policies.Employer", null=True, blank=True, on_delete=models.CASCADE,
+        verbose_name=_("employeur"),
+    )
+    agency = models.ForeignKey(
+        "policies.Agency", null=True, blank=True, on_delete=models.CASCADE,
+        verbose_name=_("agence de courtage"),
+    )
+    email = models.EmailField(_("e-mail prévu"), blank=True)
+    valid_until = models.DateField(_("accès valable jusqu'au"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("créé par"),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"), default=default_code_expiry)
+    redeemed_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    redeemed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("utilisé par"),
+    )
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code d'enregistrement")
+        verbose_name_plural = _("codes d'enregistrement")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"…{self.hint} ({self.get_kind_display()})"
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.redeemed_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class AccessRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        APPROVED = "approved", _("Approuvée")
+        REJECTED = "rejected", _("Refusée")
+
+    kind = models.CharField(
+        _("portail"), max_length=10,
+        choices=[c for c in Membership.Kind.choices if c[0] != "insured"],
+    )
+    organisation_name = models.CharField(_("entreprise"), max_length=200)
+    organisation_number = models.CharField(
+        _("numéro IDE ou registre des intermédiaires"), max_length=40
+    )
+    contact_first_name = models.CharField(_("prénom"), max_length=100)
+    contact_last_name = models.CharField(_("nom"), max_length=100)
+    email = models.EmailField(_("e-mail"))
+    mobile = models.CharField(_("mobile"), max_length=30)
+    language = models.CharField(
+        _("langue"), max_length=2, choices=settings.LANGUAGES, default="fr"
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    employer = models.ForeignKey(
+        "policies.Employer", null=True, blank=True, on_delete=models.SET_NULL,
+        verbose_name=_("employeur"),
+    )
+    agency = models.ForeignKey(
+        "policies.Agency", null=True, blank=True, on_delete=models.SET_NULL,
+        verbose_name=_("agence de courtage"),
+    )
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("demande d'accès")
+        verbose_name_plural = _("demandes d'accès")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_name} ({self.get_kind_display()})"
+
+
+class SupportContact(models.Model):
+    """Who to call per portal (client centre, broker centre), edited by support in admin."""
+
+    kind = models.CharField(
+        _("portail"), max_length=10, choices=Membership.Kind.choices, unique=True
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    phone = models.CharField(_("téléphone"), max_length=30)
+    email = models.EmailField(_("e-mail"))
+    hours = models.CharField(_("horaires"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("contact support")
+        verbose_name_plural = _("contacts support")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"

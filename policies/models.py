@@ -1,0 +1,498 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .validators import normalize_ahv, normalize_uid, validate_ahv, validate_uid
+
+
+def private_storage() -> FileSystemStorage:
+    # base_url=None: a document has no URL; it is served only by a permission-checked view.
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Employer(models.Model):
+    name = models.CharField(_("raison sociale"), max_length=200)
+    uid = models.CharField(_("numéro IDE"), max_length=15, unique=True, validators=[validate_uid])
+    street = models.CharField(_("rue"), max_length=200, blank=True)
+    postcode = models.CharField(_("NPA"), max_length=10, blank=True)
+    city = models.CharField(_("localité"), max_length=100, blank=True)
+    language = models.CharField(_("langue"), max_length=2, choices=settings.LANGUAGES, default="fr")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("employeur")
+        verbose_name_plural = _("employeurs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uid})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.uid = normalize_uid(self.uid)
+        super().save(*args, **kwargs)
+
+
+class Plan(models.Model):
+    """The plan's rules as data; simulations.services turns them into an engine Plan."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    # [[from_age, rate], ...] e.g. [[25, "0.07"], [35, "0.10"], [45, "0.15"], [55, "0.18"]]
+    savings_credits = models.JSONField(_("bonifications de vieillesse"), default=list, blank=True)
+    projection_interest = models.DecimalField(
+        _("taux de projection"), max_digits=6, decimal_places=4, null=True, blank=True,
+        help_text=_("Vide : taux minimal LPP de l'année."),
+    )
+    conversion_rate = models.DecimalField(
+        _("taux de conversion à l'âge de référence"), max_digits=6, decimal_places=4,
+        default=Decimal("0.0680"),
+    )
+    conversion_step = models.DecimalField(
+        _("ajustement par année d'anticipation/ajournement"), max_digits=6, decimal_places=4,
+        default=Decimal("0.0020"),
+    )
+    reference_age = models.PositiveSmallIntegerField(_("âge de référence"), default=65)
+    earliest_retirement_age = models.PositiveSmallIntegerField(_("retraite au plus tôt"), default=58)
+    latest_retirement_age = models.PositiveSmallIntegerField(_("retraite au plus tard"), default=70)
+    max_lump_sum_share = models.DecimalField(
+        _("part maximale en capital"), max_digits=4, decimal_places=3, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal("1"))],
+    )
+    wef_cutoff_years = models.PositiveSmallIntegerField(
+        _("EPL possible jusqu'à N ans avant l'âge de référence"), default=3
+    )
+
+    class Meta:
+        verbose_name = _("plan de prévoyance")
+        verbose_name_plural = _("plans de prévoyance")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(models.Model):
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("employeur")
+    )
+    number = models.CharField(_("numéro de contrat"), max_length=30, unique=True)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, verbose_name=_("plan"))
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contrat d'affiliation")
+        verbose_name_plural = _("contrats d'affiliation")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.employer.name}"
+
+
+class InsuredPerson(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("Homme")
+        FEMALE = "F", _("Femme")
+
+    class CivilStatus(models.TextChoices):
+        SINGLE = "single", _("Célibataire")
+        MARRIED = "married", _("Marié·e")
+        PARTNERSHIP = "partnership", _("Partenariat enregistré")
+        DIVORCED = "divorced", _("Divorcé·e")
+        WIDOWED = "widowed", _("Veuf·ve")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PENSIONER = "pensioner", _("Rentier·ère")
+        LEFT = "left", _("Sortie")
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="insured_persons",
+        verbose_name=_("contrat"),
+    )
+    ahv_number = models.CharField(
+        _("numéro AVS"), max_length=16, unique=True, validators=[validate_ahv]
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"))
+    sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices)
+    civil_status = models.CharField(
+        _("état civil"), max_length=12, choices=CivilStatus.choices, default=CivilStatus.SINGLE
+    )
+    street = models.CharField(_("rue"), max_length=200, blank=True)
+    postcode = models.CharField(_("NPA"), max_length=10, blank=True)
+    city = models.CharField(_("localité"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, default="CH")
+    language = models.CharField(_("langue"), max_length=2, choices=settings.LANGUAGES, default="fr")
+    annual_salary = models.DecimalField(_("salaire annuel"), **MONEY, default=Decimal("0"))
+    employment_degree = models.DecimalField(
+        _("taux d'occupation (%)"), max_digits=5, decimal_places=2, default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    entry_date = models.DateField(_("date d'entrée"))
+    exit_date = models.DateField(_("date de sortie"), null=True, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    iban = models.CharField(_("IBAN (rentes)"), max_length=34, blank=True)
+
+    class Meta:
+        verbose_name = _("personne assurée")
+        verbose_name_plural = _("personnes assurées")
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["contract", "status", "last_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.last_name} {self.first_name} ({self.ahv_masked})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.ahv_number = normalize_ahv(self.ahv_number)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def ahv_masked(self) -> str:
+        return f"756.****.****.{self.ahv_number[-2:]}"
+
+    @property
+    def is_pensioner(self) -> bool:
+        return self.status == self.Status.PENSIONER
+
+
+class Certificate(models.Model):
+    """Yearly pension certificate (certificat de prévoyance)."""
+
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.CASCADE, related_name="certificates",
+        verbose_name=_("personne assurée"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    valid_from = models.DateField(_("valable dès"))
+    annual_salary = models.DecimalField(_("salaire annuel déclaré"), **MONEY)
+    insured_salary = models.DecimalField(_("salaire assuré"), **MONEY)
+    savings_capital = models.DecimalField(_("avoir de vieillesse"), **MONEY)
+    projected_capital_65 = models.DecimalField(_("avoir projeté à 65 ans"), **MONEY)
+    projected_pension_65 = models.DecimalField(_("rente projetée à 65 ans (annuelle)"), **MONEY)
+    disability_pension = models.DecimalField(_("rente d'invalidité (annuelle)"), **MONEY)
+    spouse_pension = models.DecimalField(_("rente de conjoint (annuelle)"), **MONEY)
+    death_capital = models.DecimalField(_("capital décès"), **MONEY, default=Decimal("0"))
+    max_buy_in = models.DecimalField(_("rachat maximal"), **MONEY)
+    wef_available = models.DecimalField(_("montant EPL disponible"), **MONEY)
+    employee_contribution = models.DecimalField(
+        _("cotisation salarié (annuelle)"), **MONEY, default=Decimal("0")
+    )
+    employer_contribution = models.DecimalField(
+        _("cotisation employeur (annuelle)"), **MONEY, default=Decimal("0")
+    )
+
+    class Meta:
+        verbose_name = _("certificat de prévoyance")
+        verbose_name_plural = _("certificats de prévoyance")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["person", "year"], name="one_cert_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.person.full_name}"
+
+
+class Pension(models.Model):
+    class Kind(models.TextChoices):
+        OLD_AGE = "old_age", _("Rente de vieillesse")
+        DISABILITY = "disability", _("Rente d'invalidité")
+        SPOUSE = "spouse", _("Rente de conjoint survivant")
+        CHILD = "child", _("Rente d'enfant")
+
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.CASCADE, related_name="pensions",
+        verbose_name=_("bénéficiaire"),
+    )
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)
+    monthly_amount = models.DecimalField(_("montant mensuel"), **MONEY)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rente")
+        verbose_name_plural = _("rentes")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.person.full_name}"
+
+
+class PensionPayment(models.Model):
+    pension = models.ForeignKey(
+        Pension, on_delete=models.CASCADE, related_name="payments", verbose_name=_("rente")
+    )
+    date = models.DateField(_("date de paiement"))
+    amount = models.DecimalField(_("montant"), **MONEY)
+
+    class Meta:
+        verbose_name = _("paiement de rente")
+        verbose_name_plural = _("paiements de rente")
+        ordering = ["-date"]
+
+
+class Agency(models.Model):
+    """A distribution partner (broker firm); its staff hold broker memberships."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    register_number = models.CharField(
+        _("numéro au registre des intermédiaires"), max_length=30, unique=True
+    )
+    account_manager = models.CharField(_("chargé·e de clientèle"), max_length=200, blank=True)
+    account_manager_phone = models.CharField(_("téléphone du chargé"), max_length=30, blank=True)
+    account_manager_email = models.EmailField(_("e-mail du chargé"), blank=True)
+
+    class Meta:
+        verbose_name = _("partenaire de distribution")
+        verbose_name_plural = _("partenaires de distribution")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyHolder(models.Model):
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"))
+    city = models.CharField(_("localité"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("preneur d'assurance")
+        verbose_name_plural = _("preneurs d'assurance")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.last_name} {self.first_name}"
+
+
+class Policy(models.Model):
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", _("Mensuelle")
+        QUARTERLY = "quarterly", _("Trimestrielle")
+        HALF_YEARLY = "half_yearly", _("Semestrielle")
+        YEARLY = "yearly", _("Annuelle")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("En vigueur")
+        PAID_UP = "paid_up", _("Libérée du paiement des primes")
+        SURRENDERED = "surrendered", _("Rachetée")
+        LAPSED = "lapsed", _("Échue")
+
+    number = models.CharField(_("numéro de police"), max_length=20, unique=True)
+    product = models.CharField(_("produit"), max_length=100)
+    holder = models.ForeignKey(
+        PolicyHolder, on_delete=models.PROTECT, related_name="policies",
+        verbose_name=_("preneur d'assurance"),
+    )
+    premium = models.DecimalField(_("prime"), **MONEY)
+    frequency = models.CharField(_("périodicité"), max_length=12, choices=Frequency.choices)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("échéance"))
+    sum_insured = models.DecimalField(_("capital assuré"), **MONEY, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("police")
+        verbose_name_plural = _("polices")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Mandate(models.Model):
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="mandates", verbose_name=_("agence")
+    )
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="mandates", verbose_name=_("police")
+    )
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mandat")
+        verbose_name_plural = _("mandats")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "policy"], name="one_mandate_per_policy")
+        ]
+
+
+class PolicyValue(models.Model):
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="values", verbose_name=_("police")
+    )
+    date = models.DateField(_("date de valeur"))
+    surrender_value = models.DecimalField(_("valeur de rachat"), **MONEY)
+
+    class Meta:
+        verbose_name = _("valeur de police")
+        verbose_name_plural = _("valeurs de police")
+        ordering = ["-date"]
+
+
+class Premium(models.Model):
+    class Status(models.TextChoices):
+        DUE = "due", _("À payer")
+        PAID = "paid", _("Payée")
+        OVERDUE = "overdue", _("En retard")
+
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="premiums", verbose_name=_("police")
+    )
+    due_date = models.DateField(_("échéance"))
+    amount = models.DecimalField(_("montant"), **MONEY)
+    paid_date = models.DateField(_("payée le"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=8, choices=Status.choices)
+
+    class Meta:
+        verbose_name = _("prime")
+        verbose_name_plural = _("primes")
+        ordering = ["-due_date"]
+
+
+class Mutation(models.Model):
+    class Kind(models.TextChoices):
+        ENTRY = "entry", _("Entrée")
+        EXIT = "exit", _("Sortie")
+        SALARY = "salary", _("Changement de salaire")
+        DEGREE = "degree", _("Changement du taux d'occupation")
+        ADDRESS = "address", _("Changement d'adresse")
+        CIVIL_STATUS = "civil_status", _("Changement d'état civil")
+        UNPAID_LEAVE = "unpaid_leave", _("Congé non payé")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Transmise")
+        IN_REVIEW = "in_review", _("En traitement")
+        BOOKED = "booked", _("Enregistrée")
+        REJECTED = "rejected", _("Refusée")
+
+    case_number = models.CharField(_("numéro de dossier"), max_length=20, unique=True)
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="mutations", verbose_name=_("employeur")
+    )
+    person = models.ForeignKey(
+        InsuredPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="mutations",
+        verbose_name=_("personne assurée"),
+    )
+    kind = models.CharField(_("type"), max_length=14, choices=Kind.choices)
+    effective_date = models.DateField(_("date d'effet"))
+    data = models.JSONField(_("données"), default=dict, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.SUBMITTED,
+        db_index=True,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("transmise par"),
+    )
+    created_at = models.DateTimeField(_("transmise le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mutation")
+        verbose_name_plural = _("mutations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} · {self.get_kind_display()}"
+
+
+class MutationEvent(models.Model):
+    mutation = models.ForeignKey(Mutation, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("statut"), max_length=10, choices=Mutation.Status.choices)
+    note = models.TextField(_("remarque"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("étape de la mutation")
+        verbose_name_plural = _("étapes de la mutation")
+        ordering = ["at"]
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    return f"documents/{timezone.now():%Y/%m}/{filename}"
+
+
+class Document(models.Model):
+    class Category(models.TextChoices):
+        CERTIFICATE = "certificate", _("Certificat de prévoyance")
+        PENSION_STATEMENT = "pension_statement", _("Attestation de rente")
+        CONTRACT = "contract", _("Contrat")
+        REGULATIONS = "regulations", _("Règlement")
+        LETTER = "letter", _("Courrier")
+        INVOICE = "invoice", _("Facture")
+        POLICY = "policy", _("Police")
+
+    category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
+    title = models.CharField(_("titre"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("année"))
+    file = models.FileField(
+        _("fichier"), storage=private_storage, upload_to=document_upload_to, blank=True
+    )
+    certificate = models.ForeignKey(
+        Certificate, null=True, blank=True, on_delete=models.CASCADE,
+        verbose_name=_("certificat (PDF généré si aucun fichier)"),
+    )
+    insured_person = models.ForeignKey(
+        InsuredPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="documents",
+        verbose_name=_("personne assurée"),
+    )
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.CASCADE, related_name="documents",
+        verbose_name=_("employeur"),
+    )
+    policy = models.ForeignKey(
+        Policy, null=True, blank=True, on_delete=models.CASCADE, related_name="documents",
+        verbose_name=_("police"),
+    )
+    published = models.BooleanField(_("publié"), default=False)
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    first_read_at = models.DateTimeField(_("lu la première fois le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-year", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="document_has_one_owner",
+                condition=(
+                    models.Q(insured_person__isnull=False, employer__isnull=True,
+                             policy__isnull=True)
+                    | models.Q(insured_person__isnull=True, employer__isnull=False,
+                               policy__isnull=True)
+                    | models.Q(insured_person__isnull=True, employer__isnull=True,
+                               policy__isnull=False)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @cached_property
+    def is_unread(self) -> bool:
+        return self.first_read_at is None

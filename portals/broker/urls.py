@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "broker"
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+]

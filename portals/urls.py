@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from two_factor.admin import AdminSiteOTPRequired
+from two_factor.urls import urlpatterns as two_factor_urls
+
+from accounts import views as account_views
+
+from . import views
+
+admin.site.__class__ = AdminSiteOTPRequired
+admin.site.site_header = "Caisse de pension Alpina · support"
+admin.site.site_title = "Support"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("healthz", views.healthz, name="healthz"),
+    path("portal/", views.portal_chooser, name="portal-chooser"),
+    path("terms/", views.terms, name="terms"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("account/logout/", LogoutView.as_view(), name="logout"),
+    path("account/login/", account_views.LoginView.as_view(), name="login"),
+    path("", include(two_factor_urls)),
+    path("", include("accounts.urls")),
+    path("insured/", include("portals.insured.urls")),
+    path("employer/", include("portals.employer.urls")),
+    path("broker/", include("portals.broker.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns.append(path("dev/outbox/", views.dev_outbox, name="dev-outbox"))
+
+handler403 = "portals.views.error_403"
+handler404 = "portals.views.error_404"
+handler500 = "portals.views.error_500"

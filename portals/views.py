@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Membership, OutboxMessage, Terms
+from accounts.selectors import memberships_current, terms_accepted_current
+from accounts.services import terms_accept, terms_current_version
+
+from .access import gate_redirect
+
+logger = logging.getLogger(__name__)
+
+PORTAL_URLS = {
+    Membership.Kind.INSURED: "insured:home",
+    Membership.Kind.EMPLOYER: "employer:home",
+    Membership.Kind.BROKER: "broker:home",
+}
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "landing.html")
+
+
+@never_cache
+def portal_chooser(request: HttpRequest) -> HttpResponse:
+    response = gate_redirect(request)
+    if response is not None:
+        return response
+    memberships = memberships_current(request.user)
+    if request.method == "POST":
+        chosen = next(
+            (m for m in memberships if str(m.pk) == request.POST.get("membership")), None
+        )
+        if chosen is not None:
+            request.session[f"membership_{chosen.kind}"] = chosen.pk
+            return redirect(PORTAL_URLS[chosen.kind])
+    if len(memberships) == 1:
+        return redirect(PORTAL_URLS[memberships[0].kind])
+    if not memberships and request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "portal_chooser.html", {"memberships": memberships})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def terms(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL_PATH)
+    if not request.user.is_verified():
+        return gate_redirect(request)
+    version = terms_current_version()
+    next_url = request.POST.get("next") or request.GET.get("next") or reverse("portal-chooser")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("portal-chooser")
+    if version is None or terms_accepted_current(request.user):
+        return redirect(next_url)
+    text = (
+        Terms.objects.filter(version=version, language=request.LANGUAGE_CODE).first()
+        or Terms.objects.filter(version=version).order_by("language").first()
+    )
+    error = None
+    if request.method == "POST":
+        if request.POST.get("accept") == "yes":
+            terms_accept(user=request.user, version=version, request=request)
+            return redirect(next_url)
+        error = True
+    return render(request, "terms.html", {"terms": text, "next": next_url, "error": error})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("healthz: database")
+        checks["database"] = "down"
+    try:
+        cache.set("healthz", "1", 5)
+        checks["cache"] = "ok" if cache.get("healthz") == "1" else "down"
+    except Exception:
+        logger.exception("healthz: cache")
+        checks["cache"] = "down"
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["broker"] = "eager"
+        checks["workers"] = "eager"
+    else:
+        from portals.celery import app
+
+        try:
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception:
+            logger.exception("healthz: broker")
+            checks["broker"] = "down"
+        if request.GET.get("workers") == "1" and checks["broker"] == "ok":
+            replies = app.control.ping(timeout=1.0) or []
+            checks["workers"] = str(len(replies))
+    healthy = all(checks[k] in ("ok", "eager") for k in ("database", "cache", "broker"))
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def dev_outbox(request: HttpRequest) -> HttpResponse:
+    messages = OutboxMessage.objects.order_by("-created_at")[:100]
+    return render(request, "dev_outbox.html", {"outbox": messages})
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
