@@ -402,3 +402,41 @@ class SupportContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+
+class VerificationCode(models.Model):
+    """A short-lived numeric code sent by e-mail or SMS (e-mail confirmation, password reset,
+    new e-mail or mobile). Only its keyed hash is stored; attempts are counted per code."""
+
+    class Purpose(models.TextChoices):
+        EMAIL_CONFIRM = "email_confirm", _("Confirmation de l'e-mail")
+        EMAIL_CHANGE = "email_change", _("Changement d'e-mail")
+        MOBILE_CHANGE = "mobile_change", _("Changement de mobile")
+        PASSWORD_RESET = "password_reset", _("Mot de passe oublié")
+
+    MAX_ATTEMPTS = 5
+
+    purpose = models.CharField(_("usage"), max_length=20, choices=Purpose.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE)
+    target = models.CharField(_("envoyé à"), max_length=254)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code de vérification")
+        verbose_name_plural = _("codes de vérification")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} → {self.target}"
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.used_at is None
+            and self.attempts < self.MAX_ATTEMPTS
+            and self.expires_at > timezone.now()
+        )
