@@ -11,7 +11,6 @@ from django.utils.translation import gettext
 from .models import OutboxMessage
 from .services import message_queue
 
-
 # PhoneDevice accepts a token for about five 30-second steps: sending it later is pointless.
 PHONE_TOKEN_VALIDITY = timedelta(seconds=150)
 

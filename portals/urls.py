@@ -27,6 +27,7 @@ urlpatterns = [
     path("account/login/", account_views.LoginView.as_view(), name="login"),
     path("", include(two_factor_urls)),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_registration")),
     path("insured/", include("portals.insured.urls")),
     path("employer/", include("portals.employer.urls")),
     path("broker/", include("portals.broker.urls")),
