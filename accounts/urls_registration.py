@@ -1,4 +1,5 @@
 from __future__ import annotations
 
-app_name = "registration"
+# Registration wizard, code redemption and access requests (names used by templates:
+# "register", "register-code", "access-request-employer", "access-request-broker").
 urlpatterns: list = []
