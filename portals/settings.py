@@ -140,7 +140,7 @@ try:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 except Exception as exc:  # django-environ raises several types for a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-if DATABASES["default"]["ENGINE"] not in (
+if DATABASES["default"].get("ENGINE") not in (
     "django.db.backends.sqlite3",
     "django.db.backends.postgresql",
 ):

@@ -1,0 +1,121 @@
+"""Outbox delivery: at most once, never after expiry, Twilio faked at the HTTP layer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from accounts.models import OutboxMessage
+from accounts.outbox import DeliveryOutcome, message_deliver
+from accounts.services import message_queue
+
+pytestmark = pytest.mark.django_db
+
+SID = "AC" + "0" * 32
+TWILIO_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
+
+
+@pytest.fixture
+def twilio(settings):
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = SID
+    settings.TWILIO_AUTH_TOKEN = "secret-token"
+    settings.TWILIO_FROM_NUMBER = "+41215556600"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+def _sms(**kwargs) -> OutboxMessage:
+    defaults = {"channel": "sms", "recipient": "+41791234567", "body": "Votre code: 447683"}
+    defaults.update(kwargs)
+    return OutboxMessage.objects.create(**defaults)
+
+
+def test_queued_sms_is_sent_once_the_transaction_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_queue(channel="sms", recipient="+41791234567", body="Votre code: 1")
+        assert OutboxMessage.objects.get(pk=message.pk).status == "pending"
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.attempts == 1
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message_queue(channel="sms", recipient="+41791234567", body="Votre code: 1")
+    assert len(callbacks) == 1  # queued only on commit; a rollback drops the callback
+
+
+def test_a_duplicate_task_does_not_send_twice(twilio):
+    twilio.post(TWILIO_URL, json={"sid": "SM123", "status": "queued"}, status=201)
+    message = _sms()
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.SENT
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.SKIPPED
+    assert len(twilio.calls) == 1
+    message.refresh_from_db()
+    assert message.provider_id == "SM123"
+    assert "Body=Votre+code" in twilio.calls[0].request.body
+
+
+def test_an_expired_code_is_never_sent(twilio):
+    message = _sms(expires_at=timezone.now() - timedelta(seconds=1))
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.EXPIRED
+    assert len(twilio.calls) == 0
+    message.refresh_from_db()
+    assert message.status == "expired"
+
+
+def test_twilio_429_is_retried_later(twilio):
+    twilio.post(TWILIO_URL, json={"code": 20429, "message": "Too Many Requests"}, status=429)
+    message = _sms()
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.RETRY
+    message.refresh_from_db()
+    assert message.status == "pending"
+    assert message.attempts == 1
+
+
+def test_refused_connection_is_retried_later(twilio):
+    twilio.post(TWILIO_URL, body=requests.exceptions.ConnectionError("refused"))
+    message = _sms()
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.RETRY
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_twilio_5xx_is_failed_and_never_resent(twilio, status):
+    twilio.post(TWILIO_URL, json={"code": 20500, "message": "error"}, status=status)
+    message = _sms()
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.FAILED
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.SKIPPED
+    assert len(twilio.calls) == 1
+    message.refresh_from_db()
+    assert message.status == "failed"
+
+
+def test_read_timeout_is_failed_because_the_sms_may_have_left(twilio):
+    twilio.post(TWILIO_URL, body=requests.exceptions.ReadTimeout("slow"))
+    message = _sms()
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.FAILED
+
+
+def test_email_goes_through_django_mail(mailoutbox):
+    message = OutboxMessage.objects.create(
+        channel="email", recipient="claire@example.ch", subject="Code", body="Votre code: 1"
+    )
+    assert message_deliver(message_id=message.pk) is DeliveryOutcome.SENT
+    assert [m.to for m in mailoutbox] == [["claire@example.ch"]]
+
+
+def test_celery_task_retries_then_gives_up_with_the_row_still_pending(twilio, settings):
+    from celery.exceptions import Retry
+
+    from accounts.tasks import deliver_message
+
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    twilio.post(TWILIO_URL, json={"code": 20429}, status=429)
+    message = _sms()
+    with pytest.raises(Retry):
+        deliver_message.apply(args=[message.pk], throw=True)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Membership, User
+from policies.models import Employer, InsuredPerson, Policy
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_loads_the_fund_once(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert "already present" in capsys.readouterr().out
+    assert Employer.objects.count() == 3
+    largest = max(Employer.objects.all(), key=lambda e: InsuredPerson.objects.filter(
+        contract__employer=e).count())
+    assert InsuredPerson.objects.filter(contract__employer=largest).count() == 2000
+    assert Policy.objects.count() == 300
+    assert InsuredPerson.objects.filter(status="pensioner").count() > 10
+    for email, kind in [("insured@demo.ch", "insured"), ("pensioner@demo.ch", "insured"),
+                        ("hr@demo.ch", "employer"), ("broker@demo.ch", "broker")]:
+        user = User.objects.get(email=email)
+        assert user.check_password("Alpina-Demo-2026")
+        assert Membership.objects.filter(user=user, kind=kind).exists()
+        assert user.totpdevice_set.filter(confirmed=True).exists()
+    assert User.objects.get(email="support@demo.ch").is_staff
+    person = User.objects.get(email="insured@demo.ch").insured_person
+    cert = person.certificates.get()
+    assert cert.savings_capital > 0 and cert.projected_pension_65 > 0
