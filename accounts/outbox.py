@@ -52,3 +52,27 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         message.error = ""
         message.save(update_fields=["attempts", "status", "provider_id", "sent_at", "error"])
         return DeliveryOutcome.SENT
+
+
+def outbox_housekeeping(*, stale_after_seconds: int = 120) -> dict[str, int]:
+    """Expire codes nobody sent in time, and re-queue rows whose task was lost (never tried).
+
+    A row with attempts > 0 is left alone: its own retry is scheduled, or the outcome was
+    ambiguous and it must not be sent twice.
+    """
+    from .tasks import deliver_message
+
+    now = timezone.now()
+    expired = OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.PENDING, expires_at__lte=now
+    ).update(status=OutboxMessage.Status.EXPIRED)
+    stale = list(
+        OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.PENDING,
+            attempts=0,
+            created_at__lte=now - timezone.timedelta(seconds=stale_after_seconds),
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in stale:
+        deliver_message.delay(pk)
+    return {"expired": expired, "requeued": len(stale)}

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
-from .outbox import DeliveryOutcome, message_deliver
+from .models import VerificationCode
+from .outbox import DeliveryOutcome, message_deliver, outbox_housekeeping
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
@@ -11,3 +14,15 @@ def deliver_message(self, message_id: int) -> str:
     if outcome is DeliveryOutcome.RETRY:
         raise self.retry(countdown=min(5 * 2**self.request.retries, 120))
     return outcome.value
+
+
+@shared_task
+def housekeeping() -> dict[str, int]:
+    """Periodic (Celery beat): expire and re-queue outbox rows, drop dead codes and sessions."""
+    result = outbox_housekeeping()
+    now = timezone.now()
+    result["codes_deleted"] = VerificationCode.objects.filter(
+        expires_at__lte=now - timezone.timedelta(days=1)
+    ).delete()[0]
+    result["sessions_deleted"] = Session.objects.filter(expire_date__lte=now).delete()[0]
+    return result

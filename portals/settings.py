@@ -309,3 +309,7 @@ FORMAT_MODULE_PATH = ["portals.formats"]
 # Lockout is per account (issue: 10 consecutive failures). Locking by IP as well would lock out a
 # whole employer behind one NAT address; the per-account lock already stops guessing.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+CELERY_BEAT_SCHEDULE = {
+    "housekeeping": {"task": "accounts.tasks.housekeeping", "schedule": 60.0},
+}

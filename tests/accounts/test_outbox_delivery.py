@@ -119,3 +119,25 @@ def test_celery_task_retries_then_gives_up_with_the_row_still_pending(twilio, se
     message = _sms()
     with pytest.raises(Retry):
         deliver_message.apply(args=[message.pk], throw=True)
+
+
+def test_housekeeping_requeues_a_lost_row_and_expires_an_old_code():
+    from accounts.tasks import housekeeping
+
+    lost = _sms()
+    OutboxMessage.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    late = _sms(expires_at=timezone.now() - timedelta(seconds=1))
+    tried = _sms(attempts=1)
+    OutboxMessage.objects.filter(pk=tried.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    result = housekeeping.apply().get()
+    assert result["expired"] == 1 and result["requeued"] == 1
+    lost.refresh_from_db()
+    late.refresh_from_db()
+    tried.refresh_from_db()
+    assert lost.status == "sent"  # eager mode: the re-queued task ran
+    assert late.status == "expired"
+    assert tried.status == "pending" and tried.attempts == 1  # never re-sent blindly
