@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -70,7 +71,7 @@ def outbox_housekeeping(*, stale_after_seconds: int = 120) -> dict[str, int]:
         OutboxMessage.objects.filter(
             status=OutboxMessage.Status.PENDING,
             attempts=0,
-            created_at__lte=now - timezone.timedelta(seconds=stale_after_seconds),
+            created_at__lte=now - timedelta(seconds=stale_after_seconds),
         ).values_list("pk", flat=True)[:500]
     )
     for pk in stale:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -22,7 +24,7 @@ def housekeeping() -> dict[str, int]:
     result = outbox_housekeeping()
     now = timezone.now()
     result["codes_deleted"] = VerificationCode.objects.filter(
-        expires_at__lte=now - timezone.timedelta(days=1)
+        expires_at__lte=now - timedelta(days=1)
     ).delete()[0]
     result["sessions_deleted"] = Session.objects.filter(expire_date__lte=now).delete()[0]
     return result
