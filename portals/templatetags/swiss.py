@@ -42,3 +42,12 @@ def percent(value, digits: int = 2) -> str:
         return f"{Decimal(str(value)) * 100:.{int(digits)}f} %"
     except (InvalidOperation, ValueError, TypeError):
         return ""
+
+
+@register.filter
+def thousands(value) -> str:
+    """1880 -> 1'880."""
+    try:
+        return f"{int(value):,}".replace(",", "'")
+    except (TypeError, ValueError):
+        return ""
