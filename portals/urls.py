@@ -21,7 +21,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("portal/", views.portal_chooser, name="portal-chooser"),
     path("terms/", views.terms, name="terms"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("account/logout/", LogoutView.as_view(), name="logout"),
     path("account/login/", account_views.LoginView.as_view(), name="login"),

@@ -129,3 +129,16 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+@require_http_methods(["POST"])
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language, and the choice is kept on the account so that SMS and e-mails
+    follow it."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        type(request.user).objects.filter(pk=request.user.pk).update(language=language)
+    return response
