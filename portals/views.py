@@ -140,5 +140,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     language = request.POST.get("language")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
-        type(request.user).objects.filter(pk=request.user.pk).update(language=language)
+        from accounts.models import User
+
+        User.objects.filter(pk=request.user.pk).update(language=language)
     return response
