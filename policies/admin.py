@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from . import models
+from . import models, services
 
 
 @admin.register(models.Employer)
@@ -128,3 +131,113 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ("title", "insured_person__last_name", "employer__name", "policy__number")
     raw_id_fields = ("insured_person", "employer", "policy", "certificate")
     list_select_related = ("insured_person", "employer", "policy")
+    readonly_fields = ("published_at", "first_read_at")
+    actions = ["publish"]
+
+    def save_model(self, request, obj, form, change):
+        # Publishing goes through the service (it notifies the owner), never a bare save.
+        wants_publish = obj.published and obj.published_at is None
+        if wants_publish:
+            obj.published = False
+        super().save_model(request, obj, form, change)
+        if wants_publish:
+            services.document_publish(document=obj)
+
+    @admin.action(description=_("Publier les documents choisis (avis à la personne)"))
+    def publish(self, request, queryset):
+        published = sum(services.document_publish(document=doc) for doc in queryset)
+        self.message_user(
+            request, _("%(n)s document(s) publié(s).") % {"n": published}, messages.SUCCESS
+        )
+
+
+class ChangeRequestEventInline(admin.TabularInline):
+    model = models.ChangeRequestEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("status", "note", "by", "at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChangeRequestAdminForm(forms.ModelForm):
+    reject_reason = forms.CharField(
+        label=_("Refuser avec ce motif"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Rempli : la demande est refusée et la personne voit le motif."),
+    )
+
+    class Meta:
+        model = models.ChangeRequest
+        fields = ("person", "kind", "data", "effective_date")
+
+
+@admin.register(models.ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    """Four eyes: a colleague validates (or records) the change, another one approves it; only
+    the approval writes it to the person."""
+
+    form = ChangeRequestAdminForm
+    list_display = ("case_number", "person", "kind", "effective_date", "status", "recorded_by",
+                    "validated_by", "approved_by", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("case_number", "person__last_name", "person__ahv_number")
+    raw_id_fields = ("person",)
+    list_select_related = ("person", "recorded_by", "validated_by", "approved_by")
+    inlines = [ChangeRequestEventInline]
+    actions = ["validate", "approve"]
+
+    def get_readonly_fields(self, request, obj=None):
+        base = ("case_number", "status", "previous", "submitted_by", "recorded_by",
+                "validated_by", "validated_at", "approved_by", "approved_at", "reason",
+                "created_at")
+        if obj is not None:
+            return base + ("person", "kind", "data", "effective_date")
+        return base
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("person", "kind", "data", "effective_date")
+        return ("case_number", "person", "kind", "data", "previous", "effective_date", "status",
+                "submitted_by", "recorded_by", "validated_by", "validated_at", "approved_by",
+                "approved_at", "reason", "reject_reason")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            created = services.change_request_submit(
+                person=obj.person, kind=obj.kind, data=obj.data,
+                effective_date=obj.effective_date, recorded_by=request.user,
+            )
+            obj.pk, obj.case_number = created.pk, created.case_number
+            return
+        reason = form.cleaned_data.get("reject_reason", "")
+        if reason:
+            try:
+                services.change_request_reject(change=obj, by=request.user, reason=reason)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    @admin.action(description=_("1er contrôle : valider les demandes choisies"))
+    def validate(self, request, queryset):
+        self._run(request, queryset, services.change_request_validate, _("validée(s)"))
+
+    @admin.action(description=_("2e contrôle : approuver et appliquer (autre collègue)"))
+    def approve(self, request, queryset):
+        self._run(request, queryset, services.change_request_approve, _("approuvée(s)"))
+
+    def _run(self, request, queryset, service, done_label):
+        done = 0
+        for change in queryset:
+            try:
+                service(change=change, by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{change.case_number} : {' '.join(error.messages)}", messages.ERROR
+                )
+        if done:
+            self.message_user(request, f"{done} {done_label}", messages.SUCCESS)

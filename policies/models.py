@@ -496,3 +496,92 @@ class Document(models.Model):
     @cached_property
     def is_unread(self) -> bool:
         return self.first_read_at is None
+
+
+class RequestStatus(models.TextChoices):
+    """The timeline a person sees for anything they asked for: received -> in progress -> done or
+    rejected (with a reason)."""
+
+    RECEIVED = "received", _("Reçue")
+    IN_PROGRESS = "in_progress", _("En traitement")
+    DONE = "done", _("Terminée")
+    REJECTED = "rejected", _("Refusée")
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
+
+
+class ChangeRequest(models.Model):
+    """A change of personal data asked for by the person (or recorded by support for them).
+
+    Four eyes: one support colleague validates it (or recorded it), a different one approves it;
+    only the approval applies the change to the InsuredPerson.
+    """
+
+    class Kind(models.TextChoices):
+        ADDRESS = "address", _("Changement d'adresse")
+        CIVIL_STATUS = "civil_status", _("Changement d'état civil")
+        BANK_ACCOUNT = "bank_account", _("Changement de compte bancaire")
+
+    case_number = models.CharField(_("numéro de dossier"), max_length=20, unique=True)
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.CASCADE, related_name="change_requests",
+        verbose_name=_("personne assurée"),
+    )
+    kind = models.CharField(_("type"), max_length=14, choices=Kind.choices)
+    data = models.JSONField(_("nouvelles données"), default=dict)
+    previous = models.JSONField(_("anciennes données"), default=dict, blank=True)
+    effective_date = models.DateField(_("date d'effet"))
+    status = models.CharField(
+        _("statut"), max_length=12, choices=RequestStatus.choices,
+        default=RequestStatus.RECEIVED, db_index=True,
+    )
+    reason = models.TextField(_("motif du refus"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("demandée par"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("saisie par (support)"),
+    )
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("validée par"),
+    )
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("approuvée par"),
+    )
+    approved_at = models.DateTimeField(_("approuvée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("demande de modification")
+        verbose_name_plural = _("demandes de modification")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["person", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} · {self.get_kind_display()}"
+
+
+class ChangeRequestEvent(models.Model):
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="events"
+    )
+    status = models.CharField(_("statut"), max_length=12, choices=RequestStatus.choices)
+    note = models.TextField(_("remarque"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("étape de la demande")
+        verbose_name_plural = _("étapes de la demande")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} · {self.at:%d.%m.%Y}"

@@ -7,10 +7,16 @@ import random
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from policies.models import Certificate, InsuredPerson
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from policies.models import Certificate, InsuredPerson, RequestStatus
 from policies.models import Plan as PlanModel
+from policies.services import case_number_new
 
 from . import engine
+from .models import ServiceRequest, ServiceRequestEvent, Simulation
 
 CENT = Decimal("0.01")
 
@@ -119,3 +125,187 @@ def certificate_figures_for(
         "employee_contribution": _money(coordinated * eplan.credit_rate(age) / 2),
         "employer_contribution": _money(coordinated * eplan.credit_rate(age) / 2),
     }
+
+
+# --- simulations in the insured portal -----------------------------------------------------------
+# Results are stored as JSON (money as strings) so a saved simulation keeps the figures of its day.
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _series(years) -> list[list]:
+    return [[row.year, row.age, str(row.capital)] for row in years]
+
+
+def _projection_series(person: InsuredPerson, certificate: Certificate,
+                       capital: Decimal) -> tuple[list[list], engine.ProjectionResult]:
+    plan = engine_plan(person.contract.plan)
+    age = certificate.year - person.birth_date.year
+    reference = plan.reference_age or 65
+    result = engine.project(projection_input_for(
+        person, certificate, savings_capital=max(capital, Decimal(0)),
+        retirement_age=min(max(reference, age), plan.latest_retirement_age),
+    ))
+    return _series(result.years), result
+
+
+def retirement_simulate(
+    *, person: InsuredPerson, certificate: Certificate, retirement_age: int,
+    lump_sum_share: Decimal,
+) -> dict:
+    inp = projection_input_for(
+        person, certificate, retirement_age=retirement_age, lump_sum_share=lump_sum_share
+    )
+    result = engine.project(inp)
+    options = engine.compare_retirement_ages(inp)
+    annuitised = result.annual_pension
+    return {
+        "retirement_age": result.retirement_age,
+        "retirement_year": result.retirement_year,
+        "lump_sum_share": str(lump_sum_share),
+        "capital_at_retirement": str(result.capital_at_retirement),
+        "conversion_rate": str(result.conversion_rate),
+        "annual_pension": str(annuitised),
+        "monthly_pension": str(_money(annuitised / 12)),
+        "lump_sum": str(result.lump_sum),
+        "bvg_minimum_applied": result.bvg_minimum_applied,
+        "series": {"capital": _series(result.years)},
+        "options": [
+            {"age": o.retirement_age, "year": o.retirement_year,
+             "capital": str(o.capital_at_retirement), "conversion_rate": str(o.conversion_rate),
+             "annual_pension": str(o.annual_pension),
+             "monthly_pension": str(_money(o.annual_pension / 12)), "lump_sum": str(o.lump_sum)}
+            for o in options
+        ],
+    }
+
+
+def buy_in_simulate(
+    *, person: InsuredPerson, certificate: Certificate, amount: Decimal | None,
+    pillar3a_balance: Decimal = Decimal(0), marginal_tax_rate: Decimal | None = None,
+    wef_outstanding: Decimal = Decimal(0),
+) -> dict:
+    result = engine.buy_in(buy_in_input_for(
+        person, certificate, amount=amount, pillar3a_balance=pillar3a_balance,
+        marginal_tax_rate=marginal_tax_rate, wef_outstanding=wef_outstanding,
+    ))
+    paid = amount if amount is not None and amount <= result.max_buy_in else Decimal(0)
+    without, base = _projection_series(person, certificate, certificate.savings_capital)
+    with_buy_in, bought = _projection_series(
+        person, certificate, certificate.savings_capital + paid
+    )
+    return {
+        "amount": _s(amount),
+        "max_buy_in": str(result.max_buy_in),
+        "max_capital": str(result.max_capital),
+        "annual_cap": _s(result.annual_cap),
+        "blocked_reason": result.blocked_reason,
+        "reasons": list(result.reasons),
+        "tax_saving": _s(result.tax_saving),
+        "capital_locked_until": (
+            result.capital_locked_until.isoformat() if result.capital_locked_until else None
+        ),
+        "retirement_age": base.retirement_age,
+        "pension_without": str(base.annual_pension),
+        "pension_with": str(bought.annual_pension),
+        "capital_without": str(base.capital_at_retirement),
+        "capital_with": str(bought.capital_at_retirement),
+        "series": {"without": without, "with": with_buy_in},
+    }
+
+
+def wef_simulate(
+    *, person: InsuredPerson, certificate: Certificate, withdrawal_date: date,
+    amount: Decimal, purpose: str, vested_benefit_at_50: Decimal | None,
+    last_withdrawal_date: date | None = None,
+) -> dict:
+    plan = engine_plan(person.contract.plan)
+    result = engine.wef(engine.WefInput(
+        date=withdrawal_date, birth_date=person.birth_date,
+        vested_benefit=certificate.savings_capital, requested_amount=amount,
+        vested_benefit_at_50=vested_benefit_at_50, purpose=purpose,
+        last_withdrawal_date=last_withdrawal_date,
+        reference_age=plan.reference_age or 65, plan=plan,
+    ))
+    taken = min(amount, result.max_withdrawal)
+    without, base = _projection_series(person, certificate, certificate.savings_capital)
+    with_wef, after = _projection_series(person, certificate, certificate.savings_capital - taken)
+    return {
+        "amount": str(amount),
+        "withdrawal_date": withdrawal_date.isoformat(),
+        "purpose": purpose,
+        "max_withdrawal": str(result.max_withdrawal),
+        "allowed": result.allowed,
+        "reasons": list(result.reasons),
+        "latest_withdrawal_date": result.latest_withdrawal_date.isoformat(),
+        "retirement_age": base.retirement_age,
+        "pension_without": str(base.annual_pension),
+        "pension_with": str(after.annual_pension),
+        "capital_without": str(base.capital_at_retirement),
+        "capital_with": str(after.capital_at_retirement),
+        "series": {"without": without, "with": with_wef},
+    }
+
+
+def simulation_save(
+    *, person: InsuredPerson, kind: str, inputs: dict, result: dict, user=None
+):
+    return Simulation.objects.create(
+        person=person, kind=kind, inputs=_jsonable(inputs), result=result, created_by=user
+    )
+
+
+def _jsonable(data: dict) -> dict:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        out[key] = value
+    return out
+
+
+def service_request_from_simulation(*, simulation, user=None):
+    """One click from a saved simulation to a request; clicking twice gives the same request."""
+    with transaction.atomic():
+        existing = (
+            ServiceRequest.objects.select_for_update()
+            .filter(simulation=simulation).exclude(status=RequestStatus.REJECTED).first()
+        )
+        if existing is not None:
+            return existing
+        request = ServiceRequest.objects.create(
+            case_number=case_number_new(ServiceRequest, "D"), person=simulation.person,
+            simulation=simulation, kind=simulation.kind, submitted_by=user,
+        )
+        ServiceRequestEvent.objects.create(request=request, status=RequestStatus.RECEIVED, by=user)
+    return request
+
+
+ALLOWED_TRANSITIONS = {
+    "received": {"in_progress", "done", "rejected"},
+    "in_progress": {"done", "rejected"},
+    "done": set(),
+    "rejected": set(),
+}
+
+
+def service_request_transition(*, request, status: str, by=None, reason: str = ""):
+
+    if status not in ALLOWED_TRANSITIONS.get(request.status, set()):
+        raise ValidationError(_("Ce changement de statut n'est pas possible."))
+    if status == RequestStatus.REJECTED and not reason.strip():
+        raise ValidationError(_("Indiquez le motif du refus."))
+    with transaction.atomic():
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            status=status, reason=reason.strip() if status == RequestStatus.REJECTED else ""
+        )
+        request.status = status
+        if status == RequestStatus.REJECTED:
+            request.reason = reason.strip()
+        ServiceRequestEvent.objects.create(
+            request=request, status=status, by=by, note=reason.strip()
+        )
+    return request

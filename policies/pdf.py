@@ -1,0 +1,175 @@
+"""PDFs generated with reportlab from the data (certificate, pension statement, my data), with
+one small builder the simulations reuse."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from portals.context_processors import FUND_NAME
+from portals.templatetags.swiss import chf
+
+from .models import Certificate, InsuredPerson, PensionPayment
+
+# A block is ("h", text) | ("p", text) | ("facts", [(label, value), ...])
+# | ("table", [header, ...], [[cell, ...], ...])
+Block = tuple
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else "–"
+
+
+def pdf_build(title: str, blocks: Iterable[Block], *, subject: str = "") -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, title=title, author=FUND_NAME, subject=subject or title,
+        leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
+    )
+    styles = getSampleStyleSheet()
+    story: list = [
+        Paragraph(escape(FUND_NAME), styles["Normal"]),
+        Spacer(1, 4 * mm),
+        Paragraph(escape(title), styles["Title"]),
+    ]
+    grid = TableStyle([
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d1da")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTSIZE", (0, 0), (-1, -1), 9.5),
+    ])
+    for block in blocks:
+        kind = block[0]
+        if kind == "h":
+            story += [Spacer(1, 3 * mm), Paragraph(escape(block[1]), styles["Heading2"])]
+        elif kind == "p":
+            story.append(Paragraph(escape(block[1]), styles["Normal"]))
+        elif kind == "facts":
+            rows = [[str(label), str(value)] for label, value in block[1]]
+            if rows:
+                table = Table(rows, colWidths=[95 * mm, 70 * mm])
+                table.setStyle(grid)
+                table.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT")]))
+                story.append(table)
+        elif kind == "table":
+            header: Sequence[str] = block[1]
+            rows = [[str(c) for c in header]] + [[str(c) for c in row] for row in block[2]]
+            table = Table(rows, repeatRows=1)
+            table.setStyle(grid)
+            table.setStyle(TableStyle([
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+            ]))
+            story.append(table)
+    story += [
+        Spacer(1, 8 * mm),
+        Paragraph(escape(_("Établi le %(date)s.") % {"date": day(timezone.localdate())}),
+                  styles["Italic"]),
+    ]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _person_block(person: InsuredPerson) -> Block:
+    return ("facts", [
+        (_("Nom"), person.full_name),
+        (_("Numéro AVS"), person.ahv_masked),
+        (_("Date de naissance"), day(person.birth_date)),
+        (_("Employeur"), person.contract.employer.name),
+        (_("Contrat"), person.contract.number),
+    ])
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    person = certificate.person
+    title = _("Certificat de prévoyance %(year)s") % {"year": certificate.year}
+    return pdf_build(title, [
+        _person_block(person),
+        ("h", _("Salaire et avoir")),
+        ("facts", [
+            (_("Valable dès le"), day(certificate.valid_from)),
+            (_("Salaire annuel déclaré"), chf(certificate.annual_salary)),
+            (_("Salaire assuré"), chf(certificate.insured_salary)),
+            (_("Avoir de vieillesse"), chf(certificate.savings_capital)),
+        ]),
+        ("h", _("Prestations de vieillesse projetées à 65 ans")),
+        ("facts", [
+            (_("Avoir de vieillesse projeté"), chf(certificate.projected_capital_65)),
+            (_("Rente de vieillesse annuelle"), chf(certificate.projected_pension_65)),
+        ]),
+        ("h", _("Prestations en cas d'invalidité et de décès")),
+        ("facts", [
+            (_("Rente d'invalidité annuelle"), chf(certificate.disability_pension)),
+            (_("Rente de conjoint annuelle"), chf(certificate.spouse_pension)),
+            (_("Capital décès"), chf(certificate.death_capital)),
+        ]),
+        ("h", _("Possibilités")),
+        ("facts", [
+            (_("Rachat maximal"), chf(certificate.max_buy_in)),
+            (_("Montant disponible pour le logement (EPL)"), chf(certificate.wef_available)),
+        ]),
+        ("h", _("Cotisations annuelles")),
+        ("facts", [
+            (_("Part salarié"), chf(certificate.employee_contribution)),
+            (_("Part employeur"), chf(certificate.employer_contribution)),
+        ]),
+    ], subject=_("Certificat de prévoyance"))
+
+
+def pension_statement_pdf(person: InsuredPerson, year: int) -> bytes:
+    payments = list(
+        PensionPayment.objects.filter(pension__person=person, date__year=year)
+        .select_related("pension").order_by("date")
+    )
+    total = sum((p.amount for p in payments), start=0)
+    title = _("Attestation de rente %(year)s") % {"year": year}
+    return pdf_build(title, [
+        _person_block(person),
+        ("h", _("Rentes")),
+        ("table", [_("Type"), _("Montant mensuel"), _("Début")], [
+            [p.get_kind_display(), chf(p.monthly_amount), day(p.start_date)]
+            for p in person.pensions.all()
+        ]),
+        ("h", _("Paiements %(year)s") % {"year": year}),
+        ("table", [_("Date"), _("Type"), _("Montant")], [
+            [day(p.date), p.pension.get_kind_display(), chf(p.amount)] for p in payments
+        ]),
+        ("facts", [(_("Total versé en %(year)s") % {"year": year}, chf(total))]),
+        ("p", _("À joindre à votre déclaration d'impôt.")),
+    ], subject=_("Attestation de rente"))
+
+
+def personal_data_pdf(data: dict) -> bytes:
+    """Readable version of the JSON export: every section as label/value rows."""
+    blocks: list[Block] = [("p", _("Toutes les données que la caisse détient à votre sujet."))]
+    for section, content in data.items():
+        blocks.append(("h", section.replace("_", " ").capitalize()))
+        if isinstance(content, dict):
+            blocks.append(("facts", [(k, _flat(v)) for k, v in content.items()]))
+        elif isinstance(content, list):
+            if not content:
+                blocks.append(("p", "–"))
+            for item in content:
+                blocks.append(("facts", [(k, _flat(v)) for k, v in item.items()]))
+                blocks.append(("p", " "))
+    return pdf_build(_("Mes données"), blocks)
+
+
+def _flat(value) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, list | dict):
+        import json
+
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) < 80 else text[:77] + "…"
+    return str(value)

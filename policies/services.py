@@ -1,0 +1,239 @@
+"""Writes on the policies domain: documents, personal-data change requests (four eyes), data
+export."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OutboxMessage, SecurityEvent, User
+from accounts.services import message_queue, security_event_record
+
+from .models import (
+    ChangeRequest,
+    ChangeRequestEvent,
+    Document,
+    InsuredPerson,
+    RequestStatus,
+)
+
+DATA_EXPORT_LIMIT = 3
+DATA_EXPORT_WINDOW = timedelta(hours=1)
+
+
+def case_number_new(model: type[models.Model], prefix: str) -> str:
+    """Random, unguessable and short enough to read out on the phone: D-2026-483920."""
+    year = timezone.localdate().year
+    while True:
+        number = f"{prefix}-{year}-{secrets.randbelow(900000) + 100000}"
+        if not model.objects.filter(case_number=number).exists():
+            return number
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+def users_of_person(person: InsuredPerson) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__kind="insured", memberships__insured_person=person, is_active=True
+        ).distinct()
+    )
+
+
+def _mobile_numbers(user: User) -> list[str]:
+    from two_factor.plugins.phonenumber.models import PhoneDevice
+
+    return [
+        device.number.as_e164
+        for device in PhoneDevice.objects.filter(user=user, confirmed=True)
+        if device.number
+    ]
+
+
+def notice_send(*, user: User, subject: str, email_template: str, sms_text: str,
+                context: dict[str, Any] | None = None) -> list[OutboxMessage]:
+    """An e-mail (and an SMS to each confirmed mobile) with no personal data in it, in the user's
+    language, queued through the outbox and Celery."""
+    messages = []
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        body = render_to_string(email_template, {"site_url": settings.SITE_URL, **(context or {})})
+        messages.append(message_queue(
+            channel=OutboxMessage.Channel.EMAIL, recipient=user.email, subject=str(subject),
+            body=body, user=user,
+        ))
+        for number in _mobile_numbers(user):
+            messages.append(message_queue(
+                channel=OutboxMessage.Channel.SMS, recipient=number, body=str(sms_text), user=user,
+            ))
+    return messages
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+def document_mark_read(*, document: Document) -> None:
+    if document.first_read_at is None:
+        now = timezone.now()
+        Document.objects.filter(pk=document.pk, first_read_at__isnull=True).update(
+            first_read_at=now
+        )
+        document.first_read_at = now
+
+
+@transaction.atomic
+def document_publish(*, document: Document) -> bool:
+    """Publish once; the owner's users get a notice without personal data. False when it was
+    already published (so saving it again sends nothing)."""
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    if locked.published_at is not None:
+        document.published, document.published_at = True, locked.published_at
+        return False
+    now = timezone.now()
+    Document.objects.filter(pk=document.pk).update(published=True, published_at=now)
+    document.published, document.published_at = True, now
+    if document.insured_person_id is not None:
+        for user in users_of_person(document.insured_person):
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                notice_send(
+                    user=user,
+                    subject=gettext("Un nouveau document vous attend"),
+                    email_template="emails/document_published.txt",
+                    sms_text=gettext(
+                        "Un nouveau document vous attend dans votre espace de prévoyance."
+                    ),
+                )
+    return True
+
+
+# --- personal-data change requests ---------------------------------------------------------------
+
+class FourEyesError(ValidationError):
+    pass
+
+
+def _previous_values(person: InsuredPerson, kind: str) -> dict[str, str]:
+    if kind == ChangeRequest.Kind.ADDRESS:
+        return {"street": person.street, "postcode": person.postcode, "city": person.city,
+                "country": person.country}
+    if kind == ChangeRequest.Kind.CIVIL_STATUS:
+        return {"civil_status": person.civil_status}
+    return {"iban": person.iban}
+
+
+@transaction.atomic
+def change_request_submit(
+    *, person: InsuredPerson, kind: str, data: dict[str, Any], effective_date: date,
+    submitted_by: User | None = None, recorded_by: User | None = None,
+) -> ChangeRequest:
+    change = ChangeRequest.objects.create(
+        case_number=case_number_new(ChangeRequest, "M"),
+        person=person, kind=kind, data=_jsonable(data), previous=_previous_values(person, kind),
+        effective_date=effective_date, submitted_by=submitted_by, recorded_by=recorded_by,
+    )
+    ChangeRequestEvent.objects.create(
+        change_request=change, status=RequestStatus.RECEIVED, by=submitted_by or recorded_by
+    )
+    if kind == ChangeRequest.Kind.BANK_ACCOUNT:
+        # A stolen session must not move a pension silently: warn the contacts we already have.
+        for user in users_of_person(person):
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                notice_send(
+                    user=user,
+                    subject=gettext("Demande de changement de compte bancaire"),
+                    email_template="emails/document_bank_change.txt",
+                    sms_text=gettext(
+                        "Une demande de changement du compte de versement de votre rente a été "
+                        "reçue. Si elle ne vient pas de vous, appelez-nous."
+                    ),
+                )
+    return change
+
+
+@transaction.atomic
+def change_request_validate(*, change: ChangeRequest, by: User, note: str = "") -> ChangeRequest:
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status != RequestStatus.RECEIVED:
+        raise ValidationError(_("Seule une demande reçue peut être validée."))
+    change.status = RequestStatus.IN_PROGRESS
+    change.validated_by, change.validated_at = by, timezone.now()
+    change.save(update_fields=["status", "validated_by", "validated_at"])
+    ChangeRequestEvent.objects.create(
+        change_request=change, status=RequestStatus.IN_PROGRESS, by=by, note=note
+    )
+    return change
+
+
+@transaction.atomic
+def change_request_approve(*, change: ChangeRequest, by: User) -> ChangeRequest:
+    """Second pair of eyes: applies the change. The approver is never the colleague who
+    recorded or validated it."""
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status != RequestStatus.IN_PROGRESS or change.validated_by_id is None:
+        raise FourEyesError(_("La demande doit d'abord être validée par un·e collègue."))
+    if by.pk in (change.validated_by_id, change.recorded_by_id):
+        raise FourEyesError(
+            _("Principe des quatre yeux : une autre personne que celle qui a saisi ou validé "
+              "la demande doit l'approuver.")
+        )
+    person = InsuredPerson.objects.select_for_update().get(pk=change.person_id)
+    for field, value in change.data.items():
+        if field in ("street", "postcode", "city", "country", "civil_status", "iban"):
+            setattr(person, field, value)
+    person.save()
+    change.status = RequestStatus.DONE
+    change.approved_by, change.approved_at = by, timezone.now()
+    change.save(update_fields=["status", "approved_by", "approved_at"])
+    ChangeRequestEvent.objects.create(change_request=change, status=RequestStatus.DONE, by=by)
+    return change
+
+
+@transaction.atomic
+def change_request_reject(*, change: ChangeRequest, by: User, reason: str) -> ChangeRequest:
+    if not reason.strip():
+        raise ValidationError(_("Indiquez le motif du refus."))
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status in (RequestStatus.DONE, RequestStatus.REJECTED):
+        raise ValidationError(_("Cette demande est déjà clôturée."))
+    change.status, change.reason = RequestStatus.REJECTED, reason.strip()
+    change.save(update_fields=["status", "reason"])
+    ChangeRequestEvent.objects.create(
+        change_request=change, status=RequestStatus.REJECTED, by=by, note=change.reason
+    )
+    return change
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, date | Decimal):
+            value = value.isoformat() if isinstance(value, date) else str(value)
+        out[key] = value
+    return out
+
+
+# --- my data (nFADP art. 25/28) ------------------------------------------------------------------
+
+def data_export_allowed(*, user: User) -> bool:
+    """Counted in the database, so every web process sees the same count."""
+    since = timezone.now() - DATA_EXPORT_WINDOW
+    return (
+        SecurityEvent.objects.filter(
+            user=user, kind=SecurityEvent.Kind.DATA_EXPORT, created_at__gte=since
+        ).count()
+        < DATA_EXPORT_LIMIT
+    )
+
+
+def data_export_record(*, user: User, fmt: str, request=None) -> None:
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.DATA_EXPORT, request=request, format=fmt
+    )
