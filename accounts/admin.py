@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import admin_registration  # noqa: F401 - registers its ModelAdmins
 from .models import (
@@ -13,7 +14,10 @@ from .models import (
     Terms,
     TermsAcceptance,
     User,
+    UserSession,
 )
+from .security import unlock
+from .services import second_factor_reset
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,6 +42,34 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["reset_second_factor", "unlock_login"]
+
+    @admin.action(description=_("Réinitialiser le deuxième facteur"), permissions=["change"])
+    def reset_second_factor(self, request, queryset) -> None:
+        users = list(queryset)
+        for user in users:
+            second_factor_reset(user=user, by=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "Deuxième facteur réinitialisé pour %(count)d compte : appareils et codes de "
+                "secours supprimés, sessions fermées. Envoyez maintenant par la poste un nouveau "
+                "code d'enregistrement à la personne (jamais par téléphone ni par e-mail).",
+                "Deuxième facteur réinitialisé pour %(count)d comptes : appareils et codes de "
+                "secours supprimés, sessions fermées. Envoyez maintenant par la poste un nouveau "
+                "code d'enregistrement à chaque personne (jamais par téléphone ni par e-mail).",
+                len(users),
+            ) % {"count": len(users)},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Débloquer la connexion (après 10 essais)"),
+                  permissions=["change"])
+    def unlock_login(self, request, queryset) -> None:
+        count = sum(1 for user in queryset if unlock(user))
+        self.message_user(
+            request, _("%(count)d compte(s) débloqué(s).") % {"count": count}, messages.SUCCESS
+        )
 
 
 @admin.register(Membership)
@@ -90,3 +122,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 @admin.register(SupportContact)
 class SupportContactAdmin(admin.ModelAdmin):
     list_display = ("kind", "name", "phone", "email")
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at", "last_seen", "ip_address")
+    search_fields = ("user__email",)
+    readonly_fields = ("user", "created_at", "last_seen", "ip_address", "user_agent")
+    exclude = ("session_key",)  # a live credential: support never needs to see it
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 
 
 class UserManager(BaseUserManager["User"]):
@@ -182,6 +183,9 @@ class TermsAcceptance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "version"], name="terms_accepted_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · v{self.version}"
 
 
 class SecurityEvent(models.Model):
@@ -440,3 +444,63 @@ class VerificationCode(models.Model):
             and self.attempts < self.MAX_ATTEMPTS
             and self.expires_at > timezone.now()
         )
+
+
+class UserSession(models.Model):
+    """Which session belongs to whom, so one web process can end a user's sessions anywhere."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="user_sessions")
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("connecté le"), default=timezone.now)
+    last_seen = models.DateTimeField(_("dernière activité"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session active")
+        verbose_name_plural = _("sessions actives")
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):
+    """Single-use recovery codes. Unlike django-otp's StaticToken, only keyed hashes are stored."""
+
+    class Meta:
+        verbose_name = _("codes de secours")
+        verbose_name_plural = _("codes de secours")
+
+    def get_throttle_factor(self) -> int:
+        # No growing delay: the login step refuses after a fixed number of failures instead.
+        return 0
+
+    def verify_token(self, token) -> bool:
+        verified = (
+            BackupCode.objects.filter(
+                device=self, code_hash=hash_code(str(token)), used_at__isnull=True
+            ).update(used_at=timezone.now())
+            == 1
+        )
+        if verified:
+            self.throttle_reset()
+        else:
+            self.throttle_increment()
+        return verified
+
+    def codes_left(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code de secours")
+        verbose_name_plural = _("codes de secours")
+
+    def __str__(self) -> str:
+        return f"{self.device.user} · {'utilisé' if self.used_at else 'disponible'}"

@@ -1,12 +1,32 @@
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from importlib import import_module
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from two_factor.plugins.phonenumber.models import PhoneDevice
 
-from .models import OutboxMessage, SecurityEvent, Terms, TermsAcceptance, User
+from .models import (
+    BackupCode,
+    BackupCodeDevice,
+    OutboxMessage,
+    SecurityEvent,
+    Terms,
+    TermsAcceptance,
+    User,
+    UserSession,
+    VerificationCode,
+    hash_code,
+)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -68,3 +88,356 @@ def message_queue(
     )
     transaction.on_commit(lambda: deliver_message.delay(message.pk))
     return message
+
+
+# --- SMS limits --------------------------------------------------------------------------------
+
+SMS_PER_NUMBER = 3
+SMS_PER_NUMBER_WINDOW = timedelta(minutes=5)
+SMS_PER_ACCOUNT_DAY = 10
+
+
+class SmsLimitExceeded(Exception):
+    """Too many SMS for this number or this account; the message is shown to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def sms_limit_check(*, number: str, user: User | None) -> None:
+    """Raise SmsLimitExceeded when one more SMS would pass 3 per 5 minutes per number or
+    10 per 24 hours per account. Counts the outbox, so it holds across web processes."""
+    now = timezone.now()
+    sms = OutboxMessage.objects.filter(channel=OutboxMessage.Channel.SMS)
+    if sms.filter(recipient=number, created_at__gte=now - SMS_PER_NUMBER_WINDOW).count() >= (
+        SMS_PER_NUMBER
+    ):
+        raise SmsLimitExceeded(
+            gettext(
+                "Trois codes ont déjà été envoyés à ce numéro ces 5 dernières minutes. "
+                "Attendez quelques minutes avant d'en demander un nouveau."
+            )
+        )
+    if user is not None and sms.filter(
+        user=user, created_at__gte=now - timedelta(days=1)
+    ).count() >= SMS_PER_ACCOUNT_DAY:
+        raise SmsLimitExceeded(
+            gettext(
+                "Vous avez reçu 10 SMS en 24 heures, la limite est atteinte. Réessayez demain "
+                "ou utilisez votre application d'authentification ou un code de secours."
+            )
+        )
+
+
+def sms_code_send(*, number: str, code: str, user: User | None, ttl: timedelta) -> OutboxMessage:
+    sms_limit_check(number=number, user=user)
+    with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+        body = gettext("Votre code: %(code)s") % {"code": code}
+    return message_queue(
+        channel=OutboxMessage.Channel.SMS,
+        recipient=number,
+        body=body,
+        user=user,
+        expires_at=timezone.now() + ttl,
+    )
+
+
+def email_send(
+    *, to: str, template: str, subject: str, user: User | None, context: dict | None = None,
+    expires_at: datetime | None = None,
+) -> OutboxMessage:
+    with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+        body = render_to_string(template, {"user": user, **(context or {})})
+        subject = str(subject)
+    return message_queue(
+        channel=OutboxMessage.Channel.EMAIL, recipient=to, subject=subject, body=body, user=user,
+        expires_at=expires_at,
+    )
+
+
+# --- Verification codes ------------------------------------------------------------------------
+
+
+class CodeCheck(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    EXHAUSTED = "exhausted"  # too many attempts, expired or already used: a new code is needed
+
+
+def code_ttl() -> timedelta:
+    return timedelta(seconds=settings.MESSAGE_CODE_TTL_SECONDS)
+
+
+def new_numeric_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def verification_code_issue(
+    *, purpose: str, user: User | None, target: str, hashed: bool = True
+) -> tuple[VerificationCode, str]:
+    """A new code for this purpose; earlier unused codes of the same user and purpose stop working.
+    hashed=False: no code of our own, the row only counts attempts (authenticator codes)."""
+    code = new_numeric_code() if hashed else ""
+    if user is not None:
+        VerificationCode.objects.filter(
+            purpose=purpose, user=user, used_at__isnull=True
+        ).update(used_at=timezone.now())
+    row = VerificationCode.objects.create(
+        purpose=purpose,
+        user=user,
+        target=target,
+        code_hash=hash_code(code) if code else "",
+        expires_at=timezone.now() + code_ttl(),
+    )
+    return row, code
+
+
+def verification_code_check(
+    *, code_id: int | None, purpose: str, code: str, verify=None
+) -> CodeCheck:
+    """Count one attempt. `verify(code) -> bool` replaces the hash check (authenticator codes)."""
+    with transaction.atomic():
+        row = (
+            VerificationCode.objects.select_for_update()
+            .filter(pk=code_id, purpose=purpose)
+            .first()
+        )
+        if row is None or not row.is_usable:
+            return CodeCheck.EXHAUSTED
+        if verify is not None:
+            ok = bool(verify(code))
+        else:
+            ok = bool(row.code_hash) and hmac.compare_digest(row.code_hash, hash_code(code))
+        if ok:
+            row.used_at = timezone.now()
+            row.save(update_fields=["used_at"])
+            return CodeCheck.OK
+        row.attempts += 1
+        row.save(update_fields=["attempts"])
+        return CodeCheck.WRONG if row.attempts < row.MAX_ATTEMPTS else CodeCheck.EXHAUSTED
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+def user_session_record(*, request: HttpRequest, user: User) -> None:
+    key = request.session.session_key
+    if not key:
+        return
+    UserSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "user": user,
+            "ip_address": client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "last_seen": timezone.now(),
+        },
+    )
+
+
+def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End the user's sessions on the server (every web process reads the same store)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    rows = UserSession.objects.filter(user=user)
+    if keep_session_key:
+        rows = rows.exclude(session_key=keep_session_key)
+    keys = list(rows.values_list("session_key", flat=True))
+    for key in keys:
+        store().delete(key)
+    UserSession.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+# --- Second factors -----------------------------------------------------------------------------
+
+
+def factor_devices(user: User) -> list:
+    """Authenticator apps and phones: the factors a user logs in with (backup codes aside)."""
+    return [*TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"),
+            *PhoneDevice.objects.filter(user=user, confirmed=True).order_by("pk")]
+
+
+def phone_device_for(user: User) -> PhoneDevice | None:
+    devices = list(PhoneDevice.objects.filter(user=user, confirmed=True, method="sms"))
+    devices.sort(key=lambda d: (d.name != "default", d.pk))
+    return devices[0] if devices else None
+
+
+def device_add(*, user: User, device, request: HttpRequest | None = None):
+    """Save a confirmed device; the first one becomes the default used at login."""
+    if not any(d.name == "default" for d in factor_devices(user)):
+        device.name = "default"
+    elif device.name == "default":
+        device.name = "backup"
+    device.user = user
+    device.confirmed = True
+    device._recorded = True  # the post_save receiver records set-up wizard devices only
+    device.save()
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.DEVICE_ADDED, request=request,
+        device=type(device).__name__,
+    )
+    return device
+
+
+class LastFactorError(Exception):
+    pass
+
+
+def device_remove(*, user: User, device, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        remaining = [d for d in factor_devices(user) if not (
+            type(d) is type(device) and d.pk == device.pk)]
+        if not remaining:
+            raise LastFactorError
+        was_default = device.name == "default"
+        device.delete()
+        if was_default:
+            successor = remaining[0]
+            successor.name = "default"
+            successor.save(update_fields=["name"])
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.DEVICE_REMOVED, request=request,
+        device=type(device).__name__,
+    )
+
+
+def second_factor_reset(*, user: User, by: User | None, request: HttpRequest | None = None) -> None:
+    """Support after a lost phone: every factor and backup code gone, every session ended."""
+    from django_otp import devices_for_user
+
+    with transaction.atomic():
+        for device in list(devices_for_user(user, confirmed=None)):
+            device.delete()
+        ended = sessions_end(user=user)
+        security_event_record(
+            user=user, kind=SecurityEvent.Kind.FACTOR_RESET, request=request,
+            by=by.email if by else None, sessions_ended=ended,
+        )
+        email_send(
+            to=user.email, user=user, template="emails/security_factor_reset.txt",
+            subject=gettext_lazy("Votre deuxième facteur a été réinitialisé"),
+        )
+
+
+# --- Backup codes -------------------------------------------------------------------------------
+
+BACKUP_CODE_COUNT = 10
+BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def backup_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """Ten new single-use codes, returned once; only their hashes are kept."""
+    codes = []
+    for _ in range(BACKUP_CODE_COUNT):
+        raw = "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+    with transaction.atomic():
+        device, _ = BackupCodeDevice.objects.get_or_create(
+            user=user, defaults={"name": "backup", "confirmed": True}
+        )
+        device.codes.all().delete()
+        BackupCode.objects.bulk_create(
+            [BackupCode(device=device, code_hash=hash_code(code)) for code in codes]
+        )
+        device.throttle_reset()
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.DEVICE_ADDED, request=request,
+        device="BackupCodeDevice",
+    )
+    return codes
+
+
+# --- Password, e-mail and mobile changes --------------------------------------------------------
+
+
+def password_set(*, user: User, password: str, request: HttpRequest | None = None,
+                 via: str = "change", keep_session_key: str | None = None) -> int:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    ended = sessions_end(user=user, keep_session_key=keep_session_key)
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=request, via=via,
+        sessions_ended=ended,
+    )
+    email_send(
+        to=user.email, user=user, template="emails/security_password_changed.txt",
+        subject=gettext_lazy("Votre mot de passe a été modifié"),
+    )
+    return ended
+
+
+def email_change_start(*, user: User, new_email: str) -> VerificationCode:
+    row, code = verification_code_issue(
+        purpose=VerificationCode.Purpose.EMAIL_CHANGE, user=user, target=new_email
+    )
+    email_send(
+        to=new_email, user=user, template="emails/security_email_code.txt",
+        subject=gettext_lazy("Votre code de confirmation"), context={"code": code},
+        expires_at=row.expires_at,
+    )
+    return row
+
+
+def email_change_confirm(*, user: User, row: VerificationCode,
+                         request: HttpRequest | None = None) -> None:
+    old_email = user.email
+    user.email = row.target.lower()
+    user.save(update_fields=["email"])
+    security_event_record(user=user, kind=SecurityEvent.Kind.EMAIL_CHANGED, request=request)
+    email_send(
+        to=old_email, user=user, template="emails/security_email_changed.txt",
+        subject=gettext_lazy("Votre adresse e-mail a été modifiée"),
+        context={"new_email": mask_email(user.email)},
+    )
+
+
+def mobile_change_start(*, user: User, number: str) -> VerificationCode:
+    row, code = verification_code_issue(
+        purpose=VerificationCode.Purpose.MOBILE_CHANGE, user=user, target=number
+    )
+    sms_code_send(number=number, code=code, user=user, ttl=code_ttl())
+    return row
+
+
+def mobile_change_confirm(*, user: User, row: VerificationCode,
+                          request: HttpRequest | None = None) -> PhoneDevice:
+    """The verified number replaces the SMS device's number (or becomes a new SMS device)."""
+    device = phone_device_for(user)
+    old_number = device.number.as_e164 if device else None
+    if device is None:
+        device = device_add(
+            user=user, request=request,
+            device=PhoneDevice(user=user, number=row.target, method="sms", name="backup"),
+        )
+    else:
+        device.number = row.target
+        device.throttle_reset(commit=False)
+        device.save()
+    security_event_record(user=user, kind=SecurityEvent.Kind.MOBILE_CHANGED, request=request)
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        notice = gettext(
+            "Le numéro de mobile de votre compte a été modifié. Si ce n'était pas vous, "
+            "contactez-nous immédiatement."
+        )
+    if old_number and old_number != row.target:
+        message_queue(channel=OutboxMessage.Channel.SMS, recipient=old_number, body=notice,
+                      user=user)
+    email_send(
+        to=user.email, user=user, template="emails/security_mobile_changed.txt",
+        subject=gettext_lazy("Votre numéro de mobile a été modifié"),
+        context={"new_number": mask_number(row.target)},
+    )
+    return device
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def mask_number(number: str) -> str:
+    digits = str(number)
+    return f"{digits[:3]} •• ••• •• {digits[-2:]}"

@@ -1,21 +1,45 @@
 from __future__ import annotations
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+import time
+from datetime import timedelta
 
-from .models import SecurityEvent
-from .services import security_event_record
+from axes.signals import user_locked_out
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from two_factor.plugins.phonenumber.models import PhoneDevice
+from two_factor.signals import user_verified
+
+from .models import SecurityEvent, User, UserSession
+from .services import security_event_record, user_session_record
+
+SESSION_AUTH_AT = "auth_at"
+SESSION_VERIFIED_KEY = "verified_session_key"
 
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs) -> None:
     security_event_record(user=user, kind=SecurityEvent.Kind.LOGIN_SUCCESS, request=request)
+    if request is None or not hasattr(request, "session"):
+        return
+    # login() has just given the session a new key; the absolute 12-hour limit counts from here.
+    request.session[SESSION_AUTH_AT] = int(time.time())
+    if getattr(user, "otp_device", None) is not None:
+        request.session[SESSION_VERIFIED_KEY] = request.session.session_key
+    user_session_record(request=request, user=user)
 
 
 @receiver(user_logged_out)
 def _on_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
         security_event_record(user=user, kind=SecurityEvent.Kind.LOGOUT, request=request)
+    if request is not None and getattr(request, "session", None) is not None:
+        key = request.session.session_key
+        if key:
+            UserSession.objects.filter(session_key=key).delete()
 
 
 @receiver(user_login_failed)
@@ -24,3 +48,33 @@ def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
     user = find_user_by_login(credentials.get("username", ""))
     security_event_record(user=user, kind=SecurityEvent.Kind.LOGIN_FAILURE, request=request)
+
+
+@receiver(user_verified)
+def _on_verified(sender, request, user, device, **kwargs) -> None:
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.FACTOR_SUCCESS, request=request,
+        device=type(device).__name__,
+    )
+
+
+@receiver(user_locked_out)
+def _on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    # axes signals again on each refused try during the lock: one event per lock is enough.
+    user = User.objects.filter(email__iexact=username or "").first()
+    if user is not None and SecurityEvent.objects.filter(
+        user=user, kind=SecurityEvent.Kind.LOCKOUT,
+        created_at__gte=timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME),
+    ).exists():
+        return
+    security_event_record(user=user, kind=SecurityEvent.Kind.LOCKOUT, request=request)
+
+
+@receiver(post_save, sender=TOTPDevice)
+@receiver(post_save, sender=PhoneDevice)
+def _on_device_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    # Devices made by two_factor's own set-up wizard; the profile views record theirs themselves.
+    if created and not raw and instance.confirmed and not getattr(instance, "_recorded", False):
+        security_event_record(
+            user=instance.user, kind=SecurityEvent.Kind.DEVICE_ADDED, device=sender.__name__
+        )

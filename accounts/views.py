@@ -1,20 +1,134 @@
 from __future__ import annotations
 
+import time
+from binascii import unhexlify
+
+import segno
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.urls import reverse_lazy
-from django.utils.translation import gettext_lazy as _
+from django.contrib.auth.forms import SetPasswordForm
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
-from django_otp import devices_for_user
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 from two_factor import views as two_factor_views
-from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
+from two_factor.plugins.phonenumber.models import PhoneDevice
+from two_factor.utils import get_otpauth_url
 
 from portals.access import VerifiedMixin
 
-from .forms import LoginForm
-from .models import SecurityEvent
-from .selectors import memberships_current
-from .services import security_event_record
+from . import services
+from .backends import find_user_by_login
+from .forms import (
+    AuthenticatorForm,
+    BackupCodeForm,
+    CodeForm,
+    EmailChangeForm,
+    LoginForm,
+    LoginIdentifierForm,
+    MobileForm,
+    TokenForm,
+)
+from .models import BackupCodeDevice, VerificationCode, hash_code
+from .reauth import RecentAuthRequiredMixin
+from .security import login_identifier, unlock
+from .selectors import (
+    memberships_current,
+    security_events_recent,
+    support_contacts_for_user,
+    user_sessions_active,
+)
+from .services import CodeCheck, SmsLimitExceeded
+
+
+def _cycle_session_key(request) -> None:
+    from .models import UserSession
+
+    old = request.session.session_key
+    request.session.cycle_key()
+    if old:
+        UserSession.objects.filter(session_key=old).update(
+            session_key=request.session.session_key
+        )
+
+
+# --- Login ---------------------------------------------------------------------------------------
+
+
+class LoginView(two_factor_views.LoginView):
+    form_list = (
+        ("auth", LoginForm),
+        ("token", TokenForm),
+        ("backup", BackupCodeForm),
+    )
+    sms_error = ""
+
+    def get_form(self, step=None, **kwargs):
+        if (step or self.steps.current) == self.TOKEN_STEP:
+            self.form_list[self.TOKEN_STEP] = TokenForm
+            form = super(two_factor_views.LoginView, self).get_form(step=step, **kwargs)
+            if self.show_timeout_error:
+                form.cleaned_data = getattr(form, "cleaned_data", {})
+                form.add_error(None, _("Le délai est dépassé. Veuillez vous reconnecter."))
+            return form
+        return super().get_form(step=step, **kwargs)
+
+    def get_device(self, step=None):
+        if step == self.BACKUP_STEP:
+            return BackupCodeDevice.objects.filter(user=self.get_user()).first()
+        return super().get_device(step)
+
+    def process_step(self, form):
+        data = super().process_step(form)
+        if self.steps.current == self.AUTH_STEP and self.storage.authenticated_user:
+            # A new session key once the password is right, another one at login() after the
+            # second factor; each challenge starts with a fresh count of wrong codes.
+            _cycle_session_key(self.request)
+            user = self.storage.authenticated_user
+            for device in [*services.factor_devices(user),
+                           *BackupCodeDevice.objects.filter(user=user)]:
+                if device.throttling_failure_count:
+                    device.throttle_reset()
+        return data
+
+    def render(self, form=None, **kwargs):
+        form_with_errors = form is not None and form.is_bound and not form.is_valid()
+        if self.steps.current == self.TOKEN_STEP and not form_with_errors:
+            device = self.get_device()
+            if isinstance(device, PhoneDevice):
+                try:
+                    services.sms_limit_check(number=device.number.as_e164, user=self.get_user())
+                except SmsLimitExceeded as exc:
+                    self.sms_error = exc.message
+                    # Skip two_factor's render, which would send the SMS.
+                    return super(two_factor_views.LoginView, self).render(form, **kwargs)
+                device.throttle_reset()
+        return super().render(form, **kwargs)
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form, **kwargs)
+        if self.steps.current == self.TOKEN_STEP:
+            device = BackupCodeDevice.objects.filter(user=self.get_user()).first()
+            context["backup_tokens"] = device.codes_left() if device else 0
+            context["is_phone"] = isinstance(context.get("device"), PhoneDevice)
+        context["sms_error"] = self.sms_error
+        context["support_contacts"] = support_contacts_for_user(None)
+        return context
+
+
+# --- Profile -------------------------------------------------------------------------------------
 
 
 class ProfileView(VerifiedMixin, TemplateView):
@@ -23,28 +137,411 @@ class ProfileView(VerifiedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["devices"] = list(devices_for_user(user))
-        context["memberships"] = memberships_current(user)
-        context["events"] = SecurityEvent.objects.filter(user=user)[:20]
+        backup = BackupCodeDevice.objects.filter(user=user).first()
+        context.update(
+            totp_devices=TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"),
+            phone_devices=PhoneDevice.objects.filter(user=user, confirmed=True).order_by("pk"),
+            factor_count=len(services.factor_devices(user)),
+            phone=services.phone_device_for(user),
+            backup_codes_left=backup.codes_left() if backup else None,
+            memberships=memberships_current(user),
+            events=security_events_recent(user),
+            sessions_count=len(user_sessions_active(user)),
+            support_contacts=support_contacts_for_user(user),
+        )
         return context
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class PasswordChangeView(VerifiedMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("profile")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        security_event_record(
-            user=self.request.user, kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=self.request
+        user = self.request.user
+        services.password_set(
+            user=user, password=form.cleaned_data["new_password1"], request=self.request,
+            keep_session_key=self.request.session.session_key,
         )
-        messages.success(self.request, _("Votre mot de passe a été modifié."))
-        return response
+        update_session_auth_hash(self.request, user)
+        messages.success(
+            self.request,
+            _("Votre mot de passe a été modifié. Vos autres sessions ont été fermées."),
+        )
+        return redirect(self.get_success_url())
 
 
-class LoginView(two_factor_views.LoginView):
-    form_list = (
-        ("auth", LoginForm),
-        ("token", AuthenticationTokenForm),
-        ("backup", BackupTokenForm),
-    )
+class SessionsView(VerifiedMixin, View):
+    def get(self, request):
+        return render(request, "accounts/sessions.html", {
+            "sessions": user_sessions_active(request.user),
+            "current_key": request.session.session_key,
+        })
+
+    def post(self, request):
+        ended = services.sessions_end(
+            user=request.user, keep_session_key=request.session.session_key
+        )
+        messages.success(request, _("%(count)s autre(s) session(s) fermée(s).") % {"count": ended})
+        return redirect("sessions")
+
+
+class BackupCodesView(VerifiedMixin, RecentAuthRequiredMixin, View):
+    def get(self, request):
+        device = BackupCodeDevice.objects.filter(user=request.user).first()
+        return render(request, "accounts/backup_codes.html", {
+            "codes_left": device.codes_left() if device else None,
+        })
+
+    def post(self, request):
+        codes = services.backup_codes_regenerate(user=request.user, request=request)
+        # Shown once, in this response only (no redirect, never stored in clear).
+        return render(request, "accounts/backup_codes.html", {"codes": codes})
+
+
+SETUP_KEY = "authenticator_setup_key"
+
+
+class AuthenticatorAddView(VerifiedMixin, RecentAuthRequiredMixin, View):
+    def _key(self, request) -> str:
+        key = request.session.get(SETUP_KEY)
+        if not key:
+            key = random_hex(20)
+            request.session[SETUP_KEY] = key
+        return key
+
+    def _render(self, request, form):
+        from base64 import b32encode
+
+        key = self._key(request)
+        secret = b32encode(unhexlify(key)).decode()
+        url = get_otpauth_url(request.user.email, secret, settings.OTP_TOTP_ISSUER)
+        return render(request, "accounts/authenticator_add.html", {
+            "form": form,
+            "qr": segno.make(url, error="m").svg_data_uri(scale=5, border=2),
+            "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        })
+
+    def get(self, request):
+        return self._render(request, AuthenticatorForm())
+
+    def post(self, request):
+        form = AuthenticatorForm(request.POST)
+        if form.is_valid():
+            key = self._key(request)
+            device = TOTPDevice(user=request.user, key=key, name="authenticator", tolerance=1)
+            totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+            if totp.verify(int(form.cleaned_data["token"]), tolerance=1):
+                device.last_t = totp.t()
+                device.drift = totp.drift
+                services.device_add(user=request.user, device=device, request=request)
+                del request.session[SETUP_KEY]
+                messages.success(request, _("L'application d'authentification est enregistrée."))
+                return redirect("profile")
+            form.add_error("token", _("Code incorrect. Vérifiez l'heure de votre téléphone et "
+                                      "saisissez le code affiché maintenant."))
+        return self._render(request, form)
+
+
+class FactorRemoveView(VerifiedMixin, RecentAuthRequiredMixin, View):
+    def _device(self, request, kind: str, pk: int):
+        model = {"authenticator": TOTPDevice, "sms": PhoneDevice}.get(kind)
+        if model is None:
+            raise Http404
+        device = model.objects.filter(user=request.user, pk=pk).first()
+        if device is None:
+            raise Http404
+        return device
+
+    def get(self, request, kind: str, pk: int):
+        device = self._device(request, kind, pk)
+        return render(request, "accounts/factor_remove.html", {
+            "device": device, "kind": kind,
+            "is_last": len(services.factor_devices(request.user)) <= 1,
+        })
+
+    def post(self, request, kind: str, pk: int):
+        device = self._device(request, kind, pk)
+        try:
+            services.device_remove(user=request.user, device=device, request=request)
+        except services.LastFactorError:
+            messages.error(request, _("Vous ne pouvez pas supprimer votre dernier deuxième "
+                                      "facteur. Ajoutez-en d'abord un autre."))
+            return redirect("profile")
+        messages.success(request, _("L'appareil a été supprimé."))
+        return redirect("profile")
+
+
+class _ChangeWithCodeView(VerifiedMixin, RecentAuthRequiredMixin, View):
+    """Step 1: the new address or number; step 2 (confirm view): the code sent there."""
+
+    session_key = ""
+    purpose = ""
+    confirm_url_name = ""
+    template_name = ""
+
+    def pending(self, request) -> VerificationCode | None:
+        pk = request.session.get(self.session_key)
+        return VerificationCode.objects.filter(
+            pk=pk, user=request.user, purpose=self.purpose
+        ).first() if pk else None
+
+
+class EmailChangeView(_ChangeWithCodeView):
+    session_key = "email_change_code"
+    purpose = VerificationCode.Purpose.EMAIL_CHANGE
+    template_name = "accounts/email_change.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": EmailChangeForm(user=request.user)})
+
+    def post(self, request):
+        form = EmailChangeForm(request.POST, user=request.user)
+        if form.is_valid():
+            row = services.email_change_start(user=request.user, new_email=form.cleaned_data["email"])
+            request.session[self.session_key] = row.pk
+            return redirect("email-change-confirm")
+        return render(request, self.template_name, {"form": form})
+
+
+class EmailChangeConfirmView(EmailChangeView):
+    template_name = "accounts/code_confirm.html"
+
+    def _context(self, row, form):
+        return {"form": form, "title": _("Confirmer la nouvelle adresse"),
+                "lead": _("Nous avons envoyé un code à 6 chiffres à %(target)s. Il est valable "
+                          "10 minutes.") % {"target": row.target},
+                "restart_url": reverse("email-change")}
+
+    def get(self, request):
+        row = self.pending(request)
+        if row is None:
+            return redirect("email-change")
+        return render(request, self.template_name, self._context(row, CodeForm()))
+
+    def post(self, request):
+        row = self.pending(request)
+        if row is None:
+            return redirect("email-change")
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            result = services.verification_code_check(
+                code_id=row.pk, purpose=self.purpose, code=form.cleaned_data["code"]
+            )
+            if result is CodeCheck.OK:
+                services.email_change_confirm(user=request.user, row=row, request=request)
+                del request.session[self.session_key]
+                messages.success(request, _("Votre adresse e-mail a été modifiée. Votre "
+                                            "ancienne adresse en a été informée."))
+                return redirect("profile")
+            form.add_error("code", _code_error(result))
+        return render(request, self.template_name, self._context(row, form))
+
+
+class MobileChangeView(_ChangeWithCodeView):
+    session_key = "mobile_change_code"
+    purpose = VerificationCode.Purpose.MOBILE_CHANGE
+    template_name = "accounts/mobile_change.html"
+
+    def _context(self, request, form):
+        return {"form": form, "phone": services.phone_device_for(request.user)}
+
+    def get(self, request):
+        return render(request, self.template_name, self._context(request, MobileForm()))
+
+    def post(self, request):
+        form = MobileForm(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    row = services.mobile_change_start(
+                        user=request.user, number=form.cleaned_data["number"].as_e164
+                    )
+            except SmsLimitExceeded as exc:
+                form.add_error(None, exc.message)
+            else:
+                request.session[self.session_key] = row.pk
+                return redirect("mobile-change-confirm")
+        return render(request, self.template_name, self._context(request, form))
+
+
+class MobileChangeConfirmView(MobileChangeView):
+    template_name = "accounts/code_confirm.html"
+
+    def _context(self, row, form):
+        return {"form": form, "title": _("Confirmer le nouveau numéro"),
+                "lead": _("Nous avons envoyé un code à 6 chiffres par SMS au %(target)s. Il est "
+                          "valable 10 minutes.") % {"target": services.mask_number(row.target)},
+                "restart_url": reverse("mobile-change")}
+
+    def get(self, request):
+        row = self.pending(request)
+        if row is None:
+            return redirect("mobile-change")
+        return render(request, self.template_name, self._context(row, CodeForm()))
+
+    def post(self, request):
+        row = self.pending(request)
+        if row is None:
+            return redirect("mobile-change")
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            result = services.verification_code_check(
+                code_id=row.pk, purpose=self.purpose, code=form.cleaned_data["code"]
+            )
+            if result is CodeCheck.OK:
+                services.mobile_change_confirm(user=request.user, row=row, request=request)
+                del request.session[self.session_key]
+                messages.success(request, _("Votre numéro de mobile a été modifié. Vos anciens "
+                                            "contacts en ont été informés."))
+                return redirect("profile")
+            form.add_error("code", _code_error(result))
+        return render(request, self.template_name, self._context(row, form))
+
+
+def _code_error(result: CodeCheck) -> str:
+    if result is CodeCheck.WRONG:
+        return _("Code incorrect. Vérifiez-le et réessayez.")
+    return _("Ce code n'est plus valable (5 essais ou 10 minutes dépassés). "
+             "Demandez un nouveau code.")
+
+
+# --- Forgotten password --------------------------------------------------------------------------
+
+RESET_SESSION = "password_reset"
+RESET_PER_LOGIN = 3  # codes per 5 minutes for one login, whether the account exists or not
+
+
+@method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
+class PasswordForgotView(View):
+    template_name = "accounts/password_forgot.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": LoginIdentifierForm()})
+
+    def post(self, request):
+        form = LoginIdentifierForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        login = form.cleaned_data["login"]
+        target = "reset:" + hash_code(login_identifier(login) or "")[:32]
+        recent = VerificationCode.objects.filter(
+            purpose=VerificationCode.Purpose.PASSWORD_RESET, target=target,
+            created_at__gte=timezone.now() - services.SMS_PER_NUMBER_WINDOW,
+        ).count()
+        if recent >= RESET_PER_LOGIN:
+            form.add_error(None, _("Trois codes ont déjà été demandés ces 5 dernières minutes. "
+                                   "Attendez quelques minutes avant d'en demander un nouveau."))
+            return render(request, self.template_name, {"form": form})
+        user = find_user_by_login(login)
+        if user is not None and not user.is_active:
+            user = None
+        phone = services.phone_device_for(user) if user else None
+        purpose = VerificationCode.Purpose.PASSWORD_RESET
+        try:
+            with transaction.atomic():
+                if phone is not None:
+                    row, code = services.verification_code_issue(
+                        purpose=purpose, user=user, target=target
+                    )
+                    services.sms_code_send(
+                        number=phone.number.as_e164, code=code, user=user,
+                        ttl=services.code_ttl(),
+                    )
+                    mode = "sms"
+                elif user is not None and TOTPDevice.objects.filter(user=user).exists():
+                    row, _code = services.verification_code_issue(
+                        purpose=purpose, user=user, target=target, hashed=False
+                    )
+                    mode = "totp"
+                else:
+                    # Unknown login: a code nobody knows, so every step looks the same.
+                    row, _code = services.verification_code_issue(
+                        purpose=purpose, user=None, target=target
+                    )
+                    mode = "sms"
+        except SmsLimitExceeded as exc:
+            form.add_error(None, exc.message)
+            return render(request, self.template_name, {"form": form})
+        request.session[RESET_SESSION] = {"code_id": row.pk, "mode": mode}
+        return redirect("password-forgot-code")
+
+
+@method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
+class PasswordForgotCodeView(View):
+    template_name = "accounts/password_forgot_code.html"
+
+    def _state(self, request):
+        return request.session.get(RESET_SESSION) or {}
+
+    def get(self, request):
+        if not self._state(request).get("code_id"):
+            return redirect("password-forgot")
+        return render(request, self.template_name, {"form": CodeForm()})
+
+    def post(self, request):
+        state = self._state(request)
+        if not state.get("code_id"):
+            return redirect("password-forgot")
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            row = VerificationCode.objects.filter(pk=state["code_id"]).first()
+            verify = None
+            if state.get("mode") == "totp" and row is not None and row.user is not None:
+                devices = list(TOTPDevice.objects.filter(user=row.user, confirmed=True))
+
+                def verify(code, devices=devices):
+                    return any(device.verify_token(code) for device in devices)
+
+            result = services.verification_code_check(
+                code_id=state["code_id"], purpose=VerificationCode.Purpose.PASSWORD_RESET,
+                code=form.cleaned_data["code"], verify=verify,
+            )
+            if result is CodeCheck.OK and row is not None and row.user is not None:
+                request.session[RESET_SESSION] = {
+                    "user_id": row.user_id, "verified_at": int(time.time())
+                }
+                return redirect("password-forgot-new")
+            form.add_error("code", _code_error(
+                CodeCheck.EXHAUSTED if result is CodeCheck.EXHAUSTED else CodeCheck.WRONG
+            ))
+        return render(request, self.template_name, {"form": form})
+
+
+@method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
+class PasswordForgotNewView(View):
+    template_name = "accounts/password_forgot_new.html"
+
+    def _user(self, request):
+        from .models import User
+
+        state = request.session.get(RESET_SESSION) or {}
+        verified_at = state.get("verified_at")
+        if not verified_at or time.time() - verified_at > settings.MESSAGE_CODE_TTL_SECONDS:
+            return None
+        return User.objects.filter(pk=state.get("user_id"), is_active=True).first()
+
+    def get(self, request):
+        user = self._user(request)
+        if user is None:
+            return redirect("password-forgot")
+        return render(request, self.template_name, {"form": SetPasswordForm(user)})
+
+    def post(self, request):
+        user = self._user(request)
+        if user is None:
+            return redirect("password-forgot")
+        form = SetPasswordForm(user, request.POST)
+        if form.is_valid():
+            services.password_set(
+                user=user, password=form.cleaned_data["new_password1"], request=request,
+                via="reset",
+            )
+            unlock(user)
+            request.session.pop(RESET_SESSION, None)
+            return redirect("password-forgot-done")
+        return render(request, self.template_name, {"form": form})
+
+
+class PasswordForgotDoneView(TemplateView):
+    template_name = "accounts/password_forgot_done.html"

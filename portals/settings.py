@@ -214,10 +214,23 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "auth-username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+# The wizard posts auth-username but Django's failure signal says username: without this callable
+# axes records no username and never locks. E-mail and AHV of one person share one counter.
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
+# The login page itself says "locked" (same status as any failed login; see accounts.forms).
+AXES_LOCKOUT_CALLABLE = "accounts.security.axes_lockout_response"
+# Unlock one hour after the lock, not one hour after the attacker's last try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
+# Second factor: no growing delay, but 5 wrong codes per challenge, then a new code is needed.
+OTP_TOTP_THROTTLE_FACTOR = 0
+TWO_FACTOR_PHONE_THROTTLE_FACTOR = 0
+SECOND_FACTOR_MAX_FAILURES = 5
+
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute limit; idle limit in middleware
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60  # the DB expiry moves on each write; this does not
 SESSION_IDLE_SECONDS = 30 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

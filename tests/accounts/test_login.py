@@ -1,0 +1,144 @@
+"""The login wizard: e-mail or AHV + password, then TOTP, SMS or a backup code."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from two_factor.plugins.phonenumber.models import PhoneDevice
+
+from accounts.models import OutboxMessage, SecurityEvent
+from tests.conftest import PASSWORD
+
+LOGIN = "/account/login/"
+GENERIC = "Nom d&#x27;utilisateur ou mot de passe incorrect"
+
+
+def post_password(client: Client, username: str, password: str = PASSWORD):
+    return client.post(LOGIN, {
+        "login_view-current_step": "auth", "auth-username": username, "auth-password": password,
+    })
+
+
+def post_token(client: Client, token: str, step: str = "token"):
+    return client.post(LOGIN, {"login_view-current_step": step, f"{step}-otp_token": token})
+
+
+def totp_now(user) -> str:
+    device = TOTPDevice.objects.get(user=user, name="default")
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def wrong_totp(user) -> str:
+    right = int(totp_now(user))
+    return f"{(right + 500000) % 1000000:06d}"
+
+
+def session_key(client: Client) -> str | None:
+    cookie = client.cookies.get("sessionid")
+    return cookie.value if cookie else None
+
+
+@pytest.mark.django_db
+def test_it_logs_in_with_email_password_and_totp(client, insured):
+    response = post_password(client, insured.email)
+    assert response.status_code == 200
+    assert 'name="token-otp_token"' in response.content.decode()
+
+    response = post_token(client, totp_now(insured))
+
+    assert response.status_code == 302
+    assert response.url == "/portal/"
+    assert client.get("/insured/").status_code == 200
+    kinds = list(SecurityEvent.objects.filter(user=insured).values_list("kind", flat=True))
+    assert SecurityEvent.Kind.LOGIN_SUCCESS in kinds
+    assert SecurityEvent.Kind.FACTOR_SUCCESS in kinds
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dotted", [True, False])
+def test_it_logs_in_with_the_ahv_number_with_or_without_dots(client, insured, dotted):
+    ahv = insured.insured_person.ahv_number
+    typed = ahv if dotted else ahv.replace(".", "")
+    assert 'name="token-otp_token"' in post_password(client, typed).content.decode()
+    assert post_token(client, totp_now(insured)).status_code == 302
+
+
+@pytest.mark.django_db
+def test_unknown_user_wrong_password_and_inactive_get_the_same_answer(client, insured, hr_admin):
+    hr_admin.is_active = False
+    hr_admin.save()
+    answers = [
+        post_password(Client(), "nobody@example.ch"),
+        post_password(Client(), insured.email, "wrong-password"),
+        post_password(Client(), "756.9999.9999.91"),
+        post_password(Client(), hr_admin.email),
+    ]
+    assert {r.status_code for r in answers} == {200}
+    for response in answers:
+        body = response.content.decode()
+        assert GENERIC in body
+        assert "Après 10 essais, l&#x27;accès est bloqué pendant une heure." in body
+        assert "token-otp_token" not in body
+
+
+@pytest.mark.django_db
+def test_a_new_session_key_after_the_password_and_another_after_the_second_factor(
+    client, insured
+):
+    client.get(LOGIN)
+    post_password(client, "nobody@example.ch", "x")
+    before = session_key(client)
+    post_password(client, insured.email)
+    after_password = session_key(client)
+    post_token(client, totp_now(insured))
+    after_factor = session_key(client)
+    assert len({before, after_password, after_factor}) == 3
+
+
+@pytest.mark.django_db
+def test_the_second_factor_is_required_before_any_portal_page(client, insured):
+    post_password(client, insured.email)
+    response = client.get("/insured/")
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
+
+
+@pytest.mark.django_db
+def test_a_user_without_a_device_is_sent_to_set_one_up(client, insured):
+    TOTPDevice.objects.filter(user=insured).delete()
+    response = post_password(client, insured.email)
+    assert response.status_code == 302
+    response = client.get("/insured/")
+    assert response.status_code == 302
+    assert response.url == "/account/two_factor/setup/"
+    page = client.get(response.url)
+    assert "Activer le deuxième facteur" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_support_staff_need_the_second_factor_for_admin(client, support):
+    client.force_login(support, backend="accounts.backends.EmailOrAhvBackend")
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(LOGIN)
+    assert "Connexion" in response.content.decode()
+    login_verified_client = client
+    from tests.conftest import login_verified
+    login_verified(login_verified_client, support)
+    assert login_verified_client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_logs_in_by_sms_with_the_code_from_the_outbox(client, insured):
+    TOTPDevice.objects.filter(user=insured).delete()
+    PhoneDevice.objects.create(user=insured, name="default", number="+41791234567",
+                               method="sms", confirmed=True)
+    response = post_password(client, insured.email)
+    body = response.content.decode()
+    assert "Nous vous avons envoyé un code par SMS" in body
+    sms = OutboxMessage.objects.get(channel="sms", recipient="+41791234567")
+    code = sms.body.rsplit(" ", 1)[-1]
+    assert sms.body == f"Votre code: {code}"
+    assert post_token(client, code).status_code == 302
+    assert client.get("/insured/").status_code == 200
