@@ -1,0 +1,638 @@
+"""Registration: codes (issue, identify, redeem, revoke), the e-mail and SMS confirmation codes of
+the wizard, the final account creation, and employer/broker access requests.
+
+Nothing here stores a password, a code or a full AHV number in a log, a session or a task
+argument: failures are recorded with the person id and a keyed hash of the AHV number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from binascii import unhexlify
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
+from phonenumber_field.phonenumber import PhoneNumber
+from two_factor.gateways import send_sms
+from two_factor.plugins.phonenumber.models import PhoneDevice
+from two_factor.utils import totp_digits
+
+from policies.models import Agency, Employer, InsuredPerson
+from policies.validators import normalize_uid
+
+from . import services
+from .models import (
+    AccessRequest,
+    Membership,
+    OutboxMessage,
+    RegistrationCode,
+    SecurityEvent,
+    User,
+    VerificationCode,
+    hash_code,
+    new_registration_code,
+)
+from .services import client_ip, message_queue, security_event_record, terms_accept
+
+# Limits, in one place (the tests and the final report read them from here).
+CODE_FAILURE_LIMIT = 5
+CODE_LOCK_WINDOW = timedelta(hours=1)
+CODE_VALIDITY_DAYS = 90
+EMAIL_CODE_TTL = timedelta(seconds=settings.MESSAGE_CODE_TTL_SECONDS)  # 10 minutes
+EMAIL_CODE_MAX_ATTEMPTS = VerificationCode.MAX_ATTEMPTS  # 5
+RESEND_INTERVAL = timedelta(seconds=60)
+MAX_SENDS = 5  # e-mail codes per registration (and per address per hour); SMS likewise
+SEND_WINDOW = timedelta(hours=1)
+FACTOR_MAX_FAILURES = 5
+BACKUP_CODE_COUNT = 10
+TOTP_TOLERANCE = 1  # steps of 30 s either side
+
+
+class RegistrationError(Exception):
+    pass
+
+
+class IdentificationFailed(RegistrationError):
+    """One answer for an unknown person, a wrong birth date, a wrong, expired or used code."""
+
+
+class IdentificationLocked(RegistrationError):
+    pass
+
+
+class AlreadyRegistered(RegistrationError):
+    """The code is right but the person already has an account."""
+
+
+class CodeUnavailable(RegistrationError):
+    """The code was redeemed, revoked or expired since the identification step."""
+
+
+class EmailUnavailable(RegistrationError):
+    pass
+
+
+class SendThrottled(RegistrationError):
+    def __init__(
+        self, *, wait_seconds: int = 0, limit_reached: bool = False, message: str = ""
+    ) -> None:
+        super().__init__("throttled")
+        self.wait_seconds = wait_seconds
+        self.limit_reached = limit_reached
+        self.message = message  # the gateway's own explanation, when it refused
+
+
+@dataclass(frozen=True)
+class Identified:
+    code_id: int
+    kind: str
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A new code and its plain text, which exists only in this object (print it or send it)."""
+
+    code: RegistrationCode
+    plain: str
+
+
+# --- Registration codes -------------------------------------------------------------------------
+
+
+def registration_code_issue(
+    *,
+    kind: str,
+    role: str,
+    created_by: User | None,
+    insured_person: InsuredPerson | None = None,
+    employer: Employer | None = None,
+    agency: Agency | None = None,
+    email: str = "",
+    valid_until: date | None = None,
+    days: int = CODE_VALIDITY_DAYS,
+) -> IssuedCode:
+    plain = new_registration_code()
+    code = RegistrationCode.objects.create(
+        code_hash=hash_code(plain),
+        hint=plain[-4:],
+        kind=kind,
+        role=role,
+        insured_person=insured_person,
+        employer=employer,
+        agency=agency,
+        email=email,
+        valid_until=valid_until,
+        created_by=created_by,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return IssuedCode(code=code, plain=plain)
+
+
+def registration_code_revoke(*, code: RegistrationCode) -> bool:
+    """Revoke an unused code; False when it was already used or revoked."""
+    return bool(
+        RegistrationCode.objects.filter(
+            pk=code.pk, redeemed_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+    )
+
+
+def _ahv_subject(ahv: str) -> str:
+    """A keyed hash naming the AHV number in failure records (never the number itself)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"ahv-lock:{ahv}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:24]
+
+
+def identification_locked(*, ip: str | None, subject: str | None = None) -> bool:
+    failures = SecurityEvent.objects.filter(
+        kind=SecurityEvent.Kind.CODE_FAILURE, created_at__gte=timezone.now() - CODE_LOCK_WINDOW
+    )
+    if ip and failures.filter(ip_address=ip).count() >= CODE_FAILURE_LIMIT:
+        return True
+    return bool(
+        subject and failures.filter(detail__subject=subject).count() >= CODE_FAILURE_LIMIT
+    )
+
+
+def _failure_record(
+    *, request: HttpRequest | None, flow: str, reason: str, subject: str | None = None,
+    person_id: int | None = None,
+) -> None:
+    detail: dict = {"flow": flow, "reason": reason}
+    if subject:
+        detail["subject"] = subject
+    if person_id:
+        detail["person_id"] = person_id
+    security_event_record(user=None, kind=SecurityEvent.Kind.CODE_FAILURE, request=request,
+                          **detail)
+
+
+def _code_by_plain(code: str) -> RegistrationCode | None:
+    if not code or not code.strip():
+        return None
+    return RegistrationCode.objects.filter(code_hash=hash_code(code)).first()
+
+
+def registration_identify(
+    *, ahv: str, birth_date: date, code: str, request: HttpRequest | None = None
+) -> Identified:
+    """Step 1 of the insured flow. `ahv` is already normalised (756.xxxx.xxxx.xx)."""
+    subject = _ahv_subject(ahv)
+    ip = client_ip(request)
+    if identification_locked(ip=ip, subject=subject):
+        raise IdentificationLocked
+    person = InsuredPerson.objects.filter(ahv_number=ahv).first()
+    candidate = _code_by_plain(code)
+    reason = ""
+    if person is None:
+        reason = "unknown_person"
+    elif person.birth_date != birth_date:
+        reason = "birth_date"
+    elif candidate is None:
+        reason = "unknown_code"
+    elif candidate.kind != Membership.Kind.INSURED or candidate.insured_person_id != person.pk:
+        reason = "other_person"
+    elif candidate.redeemed_at is not None:
+        reason = "redeemed"
+    elif candidate.revoked_at is not None:
+        reason = "revoked"
+    elif candidate.expires_at <= timezone.now():
+        reason = "expired"
+    if reason:
+        _failure_record(request=request, flow="insured", reason=reason, subject=subject,
+                        person_id=person.pk if person else None)
+        if identification_locked(ip=ip, subject=subject):
+            raise IdentificationLocked
+        raise IdentificationFailed
+    if User.objects.filter(insured_person=person).exists():
+        raise AlreadyRegistered
+    return Identified(code_id=candidate.pk, kind=candidate.kind, person_id=person.pk)
+
+
+def registration_identify_code(*, code: str, request: HttpRequest | None = None) -> Identified:
+    """Step 1 of the employer/broker/third-party flow: the code alone (locked per client IP)."""
+    ip = client_ip(request)
+    if identification_locked(ip=ip):
+        raise IdentificationLocked
+    candidate = _code_by_plain(code)
+    reason = ""
+    if candidate is None:
+        reason = "unknown_code"
+    elif candidate.kind == Membership.Kind.INSURED:
+        reason = "insured_code"
+    elif not candidate.is_usable:
+        reason = "unusable"
+    if reason:
+        _failure_record(request=request, flow="code", reason=reason)
+        if identification_locked(ip=ip):
+            raise IdentificationLocked
+        raise IdentificationFailed
+    return Identified(code_id=candidate.pk, kind=candidate.kind)
+
+
+def registration_code_lock(*, code_id: int) -> RegistrationCode:
+    """Lock the code row for the rest of the transaction; CodeUnavailable if no longer usable."""
+    code = RegistrationCode.objects.select_for_update().filter(pk=code_id).first()
+    if code is None or not code.is_usable:
+        raise CodeUnavailable
+    return code
+
+
+def registration_code_redeem(*, code_id: int, user: User) -> RegistrationCode:
+    """Mark the code used by `user`, inside the transaction that creates the account.
+
+    The row lock serialises concurrent redemptions; the conditional UPDATE is the second guard:
+    whoever comes second updates no row and gets CodeUnavailable, so its transaction rolls back.
+    """
+    registration_code_lock(code_id=code_id)
+    now = timezone.now()
+    updated = RegistrationCode.objects.filter(
+        pk=code_id, redeemed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(redeemed_at=now, redeemed_by=user)
+    if updated != 1:
+        raise CodeUnavailable
+    return RegistrationCode.objects.get(pk=code_id)
+
+
+# --- E-mail confirmation code (step 3) ----------------------------------------------------------
+
+
+def _verification_hash(*, target: str, code: str) -> str:
+    return hash_code(f"{target}{code}")
+
+
+def email_available(email: str) -> bool:
+    return not User.objects.filter(email__iexact=email.strip()).exists()
+
+
+def email_code_send(
+    *, email: str, sends_so_far: int, language: str | None = None
+) -> VerificationCode:
+    """Send a 6-digit confirmation code; SendThrottled within 60 s of the last one for this address
+    or after MAX_SENDS codes for this registration or this address within an hour."""
+    now = timezone.now()
+    recent = VerificationCode.objects.filter(
+        purpose=VerificationCode.Purpose.EMAIL_CONFIRM, target=email,
+        created_at__gte=now - SEND_WINDOW,
+    )
+    if sends_so_far >= MAX_SENDS or recent.count() >= MAX_SENDS:
+        raise SendThrottled(limit_reached=True)
+    last = recent.order_by("-created_at").first()
+    if last is not None and last.created_at > now - RESEND_INTERVAL:
+        wait = RESEND_INTERVAL - (now - last.created_at)
+        raise SendThrottled(wait_seconds=max(1, int(wait.total_seconds()) + 1))
+    plain = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        # Only the newest code counts.
+        recent.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        verification = VerificationCode.objects.create(
+            purpose=VerificationCode.Purpose.EMAIL_CONFIRM,
+            target=email,
+            code_hash=_verification_hash(target=email, code=plain),
+            expires_at=now + EMAIL_CODE_TTL,
+        )
+        with translation.override(language or settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "emails/registration_email_code.txt",
+                {"code": plain, "minutes": int(EMAIL_CODE_TTL.total_seconds() // 60)},
+            )
+            subject = _("Votre code de confirmation")
+        message_queue(
+            channel=OutboxMessage.Channel.EMAIL, recipient=email, subject=subject, body=body,
+            expires_at=verification.expires_at,
+        )
+    return verification
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    ok: bool
+    remaining: int = 0  # attempts left after a wrong code; 0 with ok False = request a new code
+
+
+def email_code_check(*, code_id: int | None, email: str, code: str) -> CodeCheck:
+    with transaction.atomic():
+        verification = (
+            VerificationCode.objects.select_for_update()
+            .filter(pk=code_id, purpose=VerificationCode.Purpose.EMAIL_CONFIRM, target=email)
+            .first()
+        )
+        if verification is None or not verification.is_usable:
+            return CodeCheck(ok=False)
+        expected = verification.code_hash
+        given = _verification_hash(target=email, code=(code or "").strip())
+        if hmac.compare_digest(expected, given):
+            verification.used_at = timezone.now()
+            verification.save(update_fields=["used_at"])
+            return CodeCheck(ok=True)
+        verification.attempts += 1
+        verification.save(update_fields=["attempts"])
+        return CodeCheck(ok=False, remaining=max(0, EMAIL_CODE_MAX_ATTEMPTS - verification.attempts))
+
+
+# --- Second factor (steps 4 and 5) --------------------------------------------------------------
+
+
+def factor_key_new() -> str:
+    return random_hex(20)
+
+
+def totp_match(*, key: str, token: str) -> int | None:
+    """The time step `token` belongs to for this key (within the tolerance), or None."""
+    try:
+        value = int((token or "").strip())
+    except ValueError:
+        return None
+    device = TOTPDevice(key=key)
+    now_t = int(timezone.now().timestamp() - device.t0) // device.step
+    for drift in range(-TOTP_TOLERANCE, TOTP_TOLERANCE + 1):
+        if totp(unhexlify(key), step=device.step, t0=device.t0, digits=device.digits,
+                drift=drift) == value:
+            return now_t + drift
+    return None
+
+
+def sms_code_send(*, key: str, number: str, sends_so_far: int, last_sent_at: float | None) -> None:
+    """Text the current code of the (not yet saved) phone device through our outbox gateway."""
+    now = timezone.now()
+    if sends_so_far >= MAX_SENDS:
+        raise SendThrottled(limit_reached=True)
+    if last_sent_at is not None and now.timestamp() - last_sent_at < RESEND_INTERVAL.total_seconds():
+        raise SendThrottled(
+            wait_seconds=int(RESEND_INTERVAL.total_seconds() - (now.timestamp() - last_sent_at)) + 1
+        )
+    # Per number too, so restarting the wizard does not turn it into an SMS cannon.
+    if OutboxMessage.objects.filter(
+        channel=OutboxMessage.Channel.SMS, recipient=number, user__isnull=True,
+        created_at__gte=now - SEND_WINDOW,
+    ).count() >= MAX_SENDS:
+        raise SendThrottled(limit_reached=True)
+    device = PhoneDevice(key=key, number=number, method="sms", name="default")
+    token = str(totp(device.bin_key, digits=totp_digits())).zfill(totp_digits())
+    # The device has no user yet (PhoneDevice.generate_challenge would read device.user): hand the
+    # configured gateway a stand-in with the same number and no user.
+    # The gateway may enforce limits of its own (per number, per account): say so, do not crash.
+    gateway_limit = getattr(services, "SmsLimitExceeded", ())
+    try:
+        send_sms(device=_PendingPhone(number=PhoneNumber.from_string(number)), token=token)
+    except gateway_limit as exc:
+        raise SendThrottled(limit_reached=True, message=str(getattr(exc, "message", ""))) from exc
+
+
+@dataclass(frozen=True)
+class _PendingPhone:
+    number: PhoneNumber
+    user: None = None
+
+
+def sms_code_valid(*, key: str, number: str, token: str) -> bool:
+    return PhoneDevice(key=key, number=number, method="sms").validate_token((token or "").strip())
+
+
+# --- Account creation (end of step 5) -----------------------------------------------------------
+
+
+def backup_codes_create(*, user: User, count: int = BACKUP_CODE_COUNT) -> list[str]:
+    """New backup codes for `user`, replacing any earlier ones. One place to swap the storage."""
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
+    device.token_set.all().delete()
+    tokens = [StaticToken.random_token() for _ in range(count)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=t) for t in tokens])
+    return tokens
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Everything the wizard collected; only the password's hash, never the password."""
+
+    code_id: int
+    email: str
+    password_hash: str
+    factor: str  # "totp" | "sms"
+    factor_key: str
+    phone: str = ""
+    totp_step: int | None = None
+    terms_version: int | None = None
+    language: str = "fr"
+
+
+@dataclass(frozen=True)
+class Created:
+    user: User
+    device: TOTPDevice | PhoneDevice
+    membership: Membership
+    backup_codes: list[str]
+
+
+def _names_for(code: RegistrationCode) -> tuple[str, str]:
+    if code.insured_person is not None:
+        return code.insured_person.first_name, code.insured_person.last_name
+    if code.email:
+        req = (
+            AccessRequest.objects.filter(email__iexact=code.email)
+            .order_by("-created_at").first()
+        )
+        if req is not None:
+            return req.contact_first_name, req.contact_last_name
+    return "", ""
+
+
+def registration_complete(
+    *, registration: Registration, request: HttpRequest | None = None
+) -> Created:
+    """Create user, membership, device, terms acceptance and backup codes, and redeem the code,
+    all in one transaction: either everything exists afterwards or nothing does."""
+    with transaction.atomic():
+        code = registration_code_lock(code_id=registration.code_id)
+        person = code.insured_person
+        if person is not None and User.objects.filter(insured_person=person).exists():
+            raise AlreadyRegistered
+        if not email_available(registration.email):
+            raise EmailUnavailable
+        first_name, last_name = _names_for(code)
+        user = User(
+            email=registration.email.lower(),
+            password=registration.password_hash,
+            first_name=first_name,
+            last_name=last_name,
+            language=registration.language,
+            insured_person=person,
+        )
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise EmailUnavailable from None
+        code = registration_code_redeem(code_id=code.pk, user=user)
+        membership = Membership.objects.create(
+            user=user,
+            kind=code.kind,
+            role=code.role,
+            insured_person=person if code.kind == Membership.Kind.INSURED else None,
+            employer=code.employer if code.kind == Membership.Kind.EMPLOYER else None,
+            agency=code.agency if code.kind == Membership.Kind.BROKER else None,
+            granted_by=code.created_by,
+            valid_until=code.valid_until,
+        )
+        device: TOTPDevice | PhoneDevice
+        if registration.factor == "sms":
+            device = PhoneDevice.objects.create(
+                user=user, name="default", number=registration.phone, key=registration.factor_key,
+                method="sms", confirmed=True,
+            )
+        else:
+            device = TOTPDevice.objects.create(
+                user=user, name="default", key=registration.factor_key, confirmed=True,
+                tolerance=TOTP_TOLERANCE,
+                last_t=registration.totp_step if registration.totp_step is not None else -1,
+            )
+        backup_codes = backup_codes_create(user=user)
+        if registration.terms_version is not None:
+            terms_accept(user=user, version=registration.terms_version, request=request)
+        security_event_record(
+            user=user, kind=SecurityEvent.Kind.CODE_REDEEMED, request=request,
+            code_id=code.pk, portal=code.kind, person_id=person.pk if person else None,
+        )
+        security_event_record(
+            user=user, kind=SecurityEvent.Kind.DEVICE_ADDED, request=request,
+            device=registration.factor, during="registration",
+        )
+    return Created(user=user, device=device, membership=membership, backup_codes=backup_codes)
+
+
+def password_hash(password: str) -> str:
+    return make_password(password)
+
+
+# --- Access requests ----------------------------------------------------------------------------
+
+
+def access_request_submit(
+    *,
+    kind: str,
+    organisation_name: str,
+    organisation_number: str,
+    contact_first_name: str,
+    contact_last_name: str,
+    email: str,
+    mobile: str,
+    language: str,
+) -> AccessRequest:
+    return AccessRequest.objects.create(
+        kind=kind,
+        organisation_name=organisation_name,
+        organisation_number=organisation_number,
+        contact_first_name=contact_first_name,
+        contact_last_name=contact_last_name,
+        email=email.lower(),
+        mobile=mobile,
+        language=language,
+    )
+
+
+def _organisation_for(access_request: AccessRequest) -> Employer | Agency:
+    if access_request.kind == Membership.Kind.EMPLOYER:
+        if access_request.employer is not None:
+            return access_request.employer
+        uid = normalize_uid(access_request.organisation_number)
+        employer = Employer.objects.filter(uid=uid).first()
+        if employer is None:
+            employer = Employer.objects.create(
+                name=access_request.organisation_name, uid=uid, language=access_request.language
+            )
+        return employer
+    if access_request.agency is not None:
+        return access_request.agency
+    number = access_request.organisation_number.strip().upper()
+    agency = Agency.objects.filter(register_number__iexact=number).first()
+    if agency is None:
+        agency = Agency.objects.create(name=access_request.organisation_name,
+                                       register_number=number)
+    return agency
+
+
+def access_request_approve(
+    *, access_request: AccessRequest, decided_by: User, request: HttpRequest | None = None,
+    note: str = "",
+) -> IssuedCode:
+    """Link or create the employer/agency, issue a code and e-mail it. The returned plain code is
+    the only copy: print the letter now or never."""
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+        if locked.status != AccessRequest.Status.PENDING:
+            raise RegistrationError("already decided")
+        organisation = _organisation_for(locked)
+        if isinstance(organisation, Employer):
+            locked.employer = organisation
+            issued = registration_code_issue(
+                kind=Membership.Kind.EMPLOYER, role=Membership.Role.ADMIN, employer=organisation,
+                email=locked.email, created_by=decided_by,
+            )
+        else:
+            locked.agency = organisation
+            issued = registration_code_issue(
+                kind=Membership.Kind.BROKER, role=Membership.Role.BROKER, agency=organisation,
+                email=locked.email, created_by=decided_by,
+            )
+        locked.status = AccessRequest.Status.APPROVED
+        locked.decided_by = decided_by
+        locked.decided_at = timezone.now()
+        if note:
+            locked.decision_note = note
+        locked.save()
+        with translation.override(locked.language or settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "emails/registration_access_code.txt",
+                {
+                    "access_request": locked,
+                    "code": issued.plain,
+                    "expires_at": issued.code.expires_at,
+                    "register_url": f"{settings.SITE_URL}/register/code/",
+                },
+            )
+            subject = _("Votre accès au portail : code d'enregistrement")
+        message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=locked.email,
+                      subject=subject, body=body)
+        security_event_record(
+            user=decided_by, kind=SecurityEvent.Kind.ACCESS_DECISION, request=request,
+            decision="approved", access_request_id=locked.pk, portal=locked.kind,
+            organisation_id=organisation.pk, code_id=issued.code.pk,
+        )
+    access_request.refresh_from_db()
+    return issued
+
+
+def access_request_reject(
+    *, access_request: AccessRequest, decided_by: User, request: HttpRequest | None = None,
+    note: str = "",
+) -> bool:
+    with transaction.atomic():
+        updated = AccessRequest.objects.filter(
+            pk=access_request.pk, status=AccessRequest.Status.PENDING
+        ).update(
+            status=AccessRequest.Status.REJECTED, decided_by=decided_by,
+            decided_at=timezone.now(),
+            **({"decision_note": note} if note else {}),
+        )
+        if updated:
+            security_event_record(
+                user=decided_by, kind=SecurityEvent.Kind.ACCESS_DECISION, request=request,
+                decision="rejected", access_request_id=access_request.pk,
+                portal=access_request.kind,
+            )
+    access_request.refresh_from_db()
+    return bool(updated)

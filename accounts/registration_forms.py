@@ -1,0 +1,268 @@
+"""Forms of the registration wizard and the public access requests: they validate, services act."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from policies.validators import normalize_ahv, normalize_uid
+
+from .models import Membership, User
+from .password_validation import PasswordPolicyValidator
+from .registration import email_available
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"
+
+
+DATE_INPUT_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
+
+
+def mobile_normalize(value: str) -> str:
+    """+41791234567 for a Swiss (default) or international mobile number; ValidationError else."""
+    try:
+        number = phonenumbers.parse(value or "", settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("Numéro de téléphone invalide. Exemple : 079 123 45 67 ou +41 79 123 45 67."),
+            code="invalid_phone",
+        )
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationError(
+            _(
+                "Ce numéro n'est pas un numéro de téléphone portable : le code est envoyé par "
+                "SMS. Saisissez un numéro de mobile (p. ex. 079 123 45 67)."
+            ),
+            code="not_mobile",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class IdentificationForm(forms.Form):
+    ahv_number = forms.CharField(
+        label=_("Numéro AVS (756.xxxx.xxxx.xx)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric",
+                                      "spellcheck": "false"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date de naissance (JJ.MM.AAAA)"),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.TextInput(attrs={"autocomplete": "bday", "inputmode": "numeric",
+                                      "placeholder": "31.12.1960"}),
+        error_messages={"invalid": _("Date invalide. Format attendu : JJ.MM.AAAA.")},
+    )
+    code = forms.CharField(
+        label=_("Code d'enregistrement"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false", "placeholder": "ABCD-EFGH-JKLM"}),
+    )
+    accept_terms = forms.BooleanField(
+        label=_("J'ai lu les conditions d'utilisation et je les accepte."),
+        error_messages={"required": _("Veuillez accepter les conditions d'utilisation.")},
+    )
+
+    def clean_ahv_number(self) -> str:
+        return normalize_ahv(self.cleaned_data["ahv_number"])
+
+
+class CodeIdentificationForm(forms.Form):
+    code = IdentificationForm.base_fields["code"]
+    accept_terms = IdentificationForm.base_fields["accept_terms"]
+
+
+class UserDataForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse e-mail (votre nom d'utilisateur)"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    # No max_length here: a browser's maxlength would cut a pasted password silently; the
+    # policy validator refuses more than 128 characters instead.
+    password1 = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Répéter le mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, person=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["password1"].help_text = PasswordPolicyValidator().get_help_text()
+        self.fields["password1"].widget.attrs["aria-describedby"] = "id_password1_help"
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if not email_available(email):
+            raise ValidationError(
+                _(
+                    "Cette adresse e-mail ne peut pas être utilisée pour un nouveau compte. Si "
+                    "vous avez déjà un compte, connectez-vous ou utilisez « Mot de passe "
+                    "oublié »."
+                ),
+                code="email_unavailable",
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1 = cleaned.get("password1")
+        password2 = cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
+            return cleaned
+        if password1:
+            candidate = User(
+                email=cleaned.get("email", ""),
+                first_name=getattr(self.person, "first_name", ""),
+                last_name=getattr(self.person, "last_name", ""),
+                insured_person=self.person,
+            )
+            try:
+                validate_password(password1, user=candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class EmailCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code de confirmation (6 chiffres)"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "pattern": "[0-9]{6}"}),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("Le code comporte 6 chiffres."), code="digits")
+        return code
+
+
+class FactorChoiceForm(forms.Form):
+    METHOD_CHOICES = [
+        ("totp", _("Application d'authentification (recommandé)")),
+        ("sms", _("SMS sur mon téléphone portable")),
+    ]
+    method = forms.ChoiceField(
+        label=_("Méthode"), choices=METHOD_CHOICES, widget=forms.RadioSelect, initial="totp"
+    )
+    mobile = forms.CharField(
+        label=_("Numéro de mobile (seulement pour le SMS)"),
+        required=False,
+        max_length=30,
+        widget=TelInput(attrs={"autocomplete": "tel", "placeholder": "079 123 45 67"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("method") == "sms":
+            raw = cleaned.get("mobile", "")
+            if not raw:
+                self.add_error("mobile", _("Saisissez le numéro de votre téléphone portable."))
+            else:
+                try:
+                    cleaned["mobile"] = mobile_normalize(raw)
+                except ValidationError as error:
+                    self.add_error("mobile", error)
+        return cleaned
+
+
+class FactorTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code à 6 chiffres"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "pattern": "[0-9]{6}"}),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit():
+            raise ValidationError(_("Le code comporte 6 chiffres."), code="digits")
+        return token
+
+
+class AccessRequestForm(forms.Form):
+    organisation_name = forms.CharField(label=_("Raison sociale"), max_length=200)
+    organisation_number = forms.CharField(max_length=40)
+    contact_first_name = forms.CharField(
+        label=_("Prénom de la personne de contact"), max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    contact_last_name = forms.CharField(
+        label=_("Nom de la personne de contact"), max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label=_("Adresse e-mail"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    mobile = forms.CharField(
+        label=_("Téléphone portable"), max_length=30,
+        help_text=_("Pour la connexion avec code SMS. Exemple : 079 123 45 67."),
+        widget=TelInput(attrs={"autocomplete": "tel"}),
+    )
+    language = forms.ChoiceField(label=_("Langue de correspondance"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, kind: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        number = self.fields["organisation_number"]
+        if kind == Membership.Kind.EMPLOYER:
+            number.label = _("Numéro IDE (CHE-123.456.789)")
+            number.widget.attrs.update({"placeholder": "CHE-123.456.789"})
+        else:
+            number.label = _("Numéro au registre des intermédiaires d'assurance")
+            number.help_text = _("Numéro d'enregistrement FINMA / registre des intermédiaires.")
+
+    def clean_organisation_number(self) -> str:
+        value = self.cleaned_data["organisation_number"].strip()
+        if self.kind == Membership.Kind.EMPLOYER:
+            return normalize_uid(value)
+        if not value or not any(ch.isalnum() for ch in value):
+            raise ValidationError(_("Numéro au registre invalide."), code="invalid_register")
+        return value.upper()
+
+    def clean_mobile(self) -> str:
+        return mobile_normalize(self.cleaned_data["mobile"])
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class IssueInsuredCodeForm(forms.Form):
+    """Support (admin): a code for one insured person, found by AHV number."""
+
+    ahv_number = forms.CharField(label=_("Numéro AVS de la personne assurée"), max_length=20)
+    days = forms.IntegerField(label=_("Validité du code (jours)"), min_value=1, max_value=365,
+                              initial=90)
+
+    def clean_ahv_number(self):
+        from policies.models import InsuredPerson
+
+        ahv = normalize_ahv(self.cleaned_data["ahv_number"])
+        person = InsuredPerson.objects.filter(ahv_number=ahv).first()
+        if person is None:
+            raise ValidationError(_("Aucune personne assurée avec ce numéro AVS."))
+        self.person = person
+        return ahv
