@@ -187,6 +187,9 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     inlines = [ChangeRequestEventInline]
     actions = ["validate", "approve"]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def get_readonly_fields(self, request, obj=None):
         base = ("case_number", "status", "previous", "submitted_by", "recorded_by",
                 "validated_by", "validated_at", "approved_by", "approved_at", "reason",

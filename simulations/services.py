@@ -57,30 +57,30 @@ def engine_plan(plan: PlanModel | None) -> engine.Plan:
 def projection_input_for(
     person: InsuredPerson, certificate: Certificate, *, year: int | None = None, **overrides
 ) -> engine.ProjectionInput:
-    return engine.ProjectionInput(
-        year=year or certificate.year,
-        birth_date=person.birth_date,
-        sex=person.sex,
-        annual_salary=certificate.annual_salary,
-        savings_capital=certificate.savings_capital,
-        insured_salary=certificate.insured_salary,
-        plan=engine_plan(person.contract.plan),
-        **overrides,
-    )
+    values = {
+        "year": year or certificate.year,
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "annual_salary": certificate.annual_salary,
+        "savings_capital": certificate.savings_capital,
+        "insured_salary": certificate.insured_salary,
+        "plan": engine_plan(person.contract.plan),
+    }
+    return engine.ProjectionInput(**{**values, **overrides})
 
 
 def buy_in_input_for(
     person: InsuredPerson, certificate: Certificate, **overrides
 ) -> engine.BuyInInput:
-    return engine.BuyInInput(
-        year=certificate.year,
-        birth_date=person.birth_date,
-        annual_salary=certificate.annual_salary,
-        savings_capital=certificate.savings_capital,
-        insured_salary=certificate.insured_salary,
-        plan=engine_plan(person.contract.plan),
-        **overrides,
-    )
+    values = {
+        "year": certificate.year,
+        "birth_date": person.birth_date,
+        "annual_salary": certificate.annual_salary,
+        "savings_capital": certificate.savings_capital,
+        "insured_salary": certificate.insured_salary,
+        "plan": engine_plan(person.contract.plan),
+    }
+    return engine.BuyInInput(**{**values, **overrides})
 
 
 def certificate_figures_for(
