@@ -22,7 +22,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 from phonenumber_field.phonenumber import PhoneNumber
@@ -57,7 +56,7 @@ RESEND_INTERVAL = timedelta(seconds=60)
 MAX_SENDS = 5  # e-mail codes per registration (and per address per hour); SMS likewise
 SEND_WINDOW = timedelta(hours=1)
 FACTOR_MAX_FAILURES = 5
-BACKUP_CODE_COUNT = 10
+BACKUP_CODE_COUNT = services.BACKUP_CODE_COUNT
 TOTP_TOLERANCE = 1  # steps of 30 s either side
 
 
@@ -397,6 +396,7 @@ def sms_code_send(*, key: str, number: str, sends_so_far: int, last_sent_at: flo
 class _PendingPhone:
     number: PhoneNumber
     user: None = None
+    user_id: None = None
 
 
 def sms_code_valid(*, key: str, number: str, token: str) -> bool:
@@ -406,13 +406,10 @@ def sms_code_valid(*, key: str, number: str, token: str) -> bool:
 # --- Account creation (end of step 5) -----------------------------------------------------------
 
 
-def backup_codes_create(*, user: User, count: int = BACKUP_CODE_COUNT) -> list[str]:
-    """New backup codes for `user`, replacing any earlier ones. One place to swap the storage."""
-    device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
-    device.token_set.all().delete()
-    tokens = [StaticToken.random_token() for _ in range(count)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=t) for t in tokens])
-    return tokens
+def backup_codes_create(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """The backup codes shown once at the end of the wizard: one place to swap the storage
+    (today the hashed BackupCodeDevice of accounts.services, which the login step checks)."""
+    return services.backup_codes_regenerate(user=user, request=request)
 
 
 @dataclass(frozen=True)
@@ -490,26 +487,22 @@ def registration_complete(
         )
         device: TOTPDevice | PhoneDevice
         if registration.factor == "sms":
-            device = PhoneDevice.objects.create(
-                user=user, name="default", number=registration.phone, key=registration.factor_key,
-                method="sms", confirmed=True,
+            device = PhoneDevice(
+                name="default", number=registration.phone, key=registration.factor_key,
+                method="sms",
             )
         else:
-            device = TOTPDevice.objects.create(
-                user=user, name="default", key=registration.factor_key, confirmed=True,
-                tolerance=TOTP_TOLERANCE,
+            device = TOTPDevice(
+                name="default", key=registration.factor_key, tolerance=TOTP_TOLERANCE,
                 last_t=registration.totp_step if registration.totp_step is not None else -1,
             )
-        backup_codes = backup_codes_create(user=user)
+        device = services.device_add(user=user, device=device, request=request)
+        backup_codes = backup_codes_create(user=user, request=request)
         if registration.terms_version is not None:
             terms_accept(user=user, version=registration.terms_version, request=request)
         security_event_record(
             user=user, kind=SecurityEvent.Kind.CODE_REDEEMED, request=request,
             code_id=code.pk, portal=code.kind, person_id=person.pk if person else None,
-        )
-        security_event_record(
-            user=user, kind=SecurityEvent.Kind.DEVICE_ADDED, request=request,
-            device=registration.factor, during="registration",
         )
     return Created(user=user, device=device, membership=membership, backup_codes=backup_codes)
 

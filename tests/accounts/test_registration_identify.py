@@ -10,11 +10,13 @@ from django.utils import timezone
 from accounts import registration as reg
 from accounts.models import Membership, RegistrationCode, SecurityEvent, hash_code
 from tests import factories as f
-from tests.accounts.test_registration_support import (  # noqa: F401 - fixtures
+from tests.accounts import test_registration_support as support
+from tests.accounts.test_registration_support import (
     identify,
-    issued,
-    person,
 )
+
+person = support.person  # fixtures
+issued = support.issued
 
 pytestmark = pytest.mark.django_db
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import (
+    BackupCodeDevice,
     Membership,
     OutboxMessage,
     RegistrationCode,
@@ -19,18 +20,21 @@ from accounts.models import (
     TermsAcceptance,
     User,
     VerificationCode,
+    hash_code,
 )
-from tests.accounts.test_registration_support import (  # noqa: F401 - fixtures
+from tests.accounts import test_registration_support as support
+from tests.accounts.test_registration_support import (
     STRONG,
     current_totp,
     identify,
-    issued,
     last_email_code,
     last_sms_code,
-    person,
     user_data,
     walk_to_factor,
 )
+
+person = support.person  # fixtures
+issued = support.issued
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +73,18 @@ def test_it_walks_the_whole_wizard_with_an_authenticator_app(client, person, iss
     assert (membership.kind, membership.role, membership.insured_person) == (
         "insured", "insured", person)
     assert TOTPDevice.objects.get(user=user).confirmed
-    tokens = list(StaticDevice.objects.get(user=user, name="backup").token_set.values_list(
-        "token", flat=True))
-    assert len(tokens) == 10 and all(t in page for t in tokens)
+    shown = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", page)
+    backup = BackupCodeDevice.objects.get(user=user)
+    assert len(shown) == 10 and backup.codes_left() == 10
+    assert all(hash_code(code) not in page for code in shown)
+    assert backup.verify_token(shown[0])  # they work at login (single use)
+    assert backup.codes_left() == 9
     assert TermsAcceptance.objects.filter(user=user, version=1).exists()
     code = RegistrationCode.objects.get(pk=issued.code.pk)
     assert code.redeemed_at is not None and code.redeemed_by == user
-    kinds = set(SecurityEvent.objects.filter(user=user).values_list("kind", flat=True))
-    assert {"code_redeemed", "device_added", "terms_accepted"} <= kinds
+    kinds = list(SecurityEvent.objects.filter(user=user).values_list("kind", flat=True))
+    assert {"code_redeemed", "device_added", "terms_accepted"} <= set(kinds)
+    assert kinds.count("device_added") == 2  # the authenticator app and the backup codes
     # Logged in, second factor verified: the portal opens.
     assert int(client.session[SESSION_KEY]) == user.pk
     assert "registration" not in client.session
