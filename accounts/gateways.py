@@ -13,9 +13,10 @@ PHONE_TOKEN_VALIDITY = timedelta(seconds=150)
 class OutboxSmsGateway:
     def send_sms(self, device, token: str) -> None:
         """Raises services.SmsLimitExceeded past the SMS limits (the login view explains it)."""
-        sms_code_send(
-            number=device.number.as_e164, code=token, user=device.user, ttl=PHONE_TOKEN_VALIDITY
-        )
+        # two_factor's phone_create wizard challenges a device that has no user yet.
+        user = device.user if device.user_id else None
+        sms_code_send(number=device.number.as_e164, code=token, user=user,
+                      ttl=PHONE_TOKEN_VALIDITY)
 
     def make_call(self, device, token: str) -> None:
         raise NotImplementedError("Voice calls are not offered")

@@ -1,0 +1,71 @@
+"""Support in admin: reset a lost phone's second factor, unlock a locked login."""
+
+from __future__ import annotations
+
+import pytest
+from axes.models import AccessAttempt
+from django.test import Client
+from django_otp import devices_for_user
+from two_factor.plugins.phonenumber.models import PhoneDevice
+
+from accounts.models import OutboxMessage, SecurityEvent, UserSession
+from accounts.services import backup_codes_regenerate
+from tests.accounts.test_login import post_password
+from tests.accounts.test_login_lockout import LOCKED, fail
+from tests.conftest import login_verified
+
+CHANGELIST = "/admin/accounts/user/"
+
+
+@pytest.mark.django_db
+def test_support_resets_the_second_factor_of_a_lost_phone(client, support, insured):
+    PhoneDevice.objects.create(user=insured, name="backup", number="+41791234567",
+                               method="sms", confirmed=True)
+    backup_codes_regenerate(user=insured)
+    victim_session = login_verified(Client(), insured)
+    victim_session.get("/profile/")
+    login_verified(client, support)
+
+    response = client.post(CHANGELIST, {"action": "reset_second_factor",
+                                        "_selected_action": [insured.pk]}, follow=True)
+
+    assert response.status_code == 200
+    assert "Envoyez maintenant par la poste un nouveau code" in response.content.decode()
+    assert list(devices_for_user(insured, confirmed=None)) == []
+    assert not UserSession.objects.filter(user=insured).exists()
+    assert victim_session.get("/profile/").status_code == 302
+    event = SecurityEvent.objects.get(user=insured, kind="factor_reset")
+    assert event.detail["by"] == support.email
+    assert OutboxMessage.objects.filter(recipient=insured.email, channel="email").exists()
+    # Next login: password, then straight to setting up a new factor.
+    post_password(Client(), insured.email)
+
+
+@pytest.mark.django_db
+def test_support_unlocks_a_locked_login(client, support, insured):
+    fail(Client(), insured.email, 10)
+    assert LOCKED in post_password(Client(), insured.email).content.decode()
+    login_verified(client, support)
+
+    client.post(CHANGELIST, {"action": "unlock_login", "_selected_action": [insured.pk]})
+
+    assert not AccessAttempt.objects.exists()
+    assert "token-otp_token" in post_password(Client(), insured.email).content.decode()
+
+
+@pytest.mark.django_db
+def test_axes_attempts_are_visible_to_support_in_admin(client, support, insured):
+    fail(Client(), insured.email, 10)
+    login_verified(client, support)
+    response = client.get("/admin/axes/accessattempt/")
+    assert response.status_code == 200
+    assert insured.email in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unverified_staff_member_cannot_run_the_actions(client, support, insured):
+    client.force_login(support, backend="accounts.backends.EmailOrAhvBackend")
+    response = client.post(CHANGELIST, {"action": "reset_second_factor",
+                                        "_selected_action": [insured.pk]})
+    assert response.status_code == 302
+    assert list(devices_for_user(insured))

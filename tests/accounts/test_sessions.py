@@ -1,0 +1,111 @@
+"""Session limits: idle 30 min, absolute 12 h, logout on the server, no-store, other sessions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from accounts.models import UserSession
+from tests.conftest import login_verified
+
+
+def _age(client: Client, **seconds_ago) -> None:
+    session = client.session
+    now = int(time.time())
+    for key, ago in seconds_ago.items():
+        session[key] = now - ago
+    session.save()
+
+
+@pytest.mark.django_db
+def test_thirty_minutes_idle_ends_the_session_on_the_server(client, insured):
+    login_verified(client, insured)
+    client.get("/profile/")
+    key = client.cookies["sessionid"].value
+    _age(client, last_seen=30 * 60 + 5)
+    response = client.get("/profile/")
+    assert response.status_code == 302
+    assert response.url.startswith("/account/login/") and "idle=1" in response.url
+    assert not Session.objects.filter(session_key=key).exists()
+    assert "déconnecté·e après 30 minutes" in client.get(response.url).content.decode()
+
+
+@pytest.mark.django_db
+def test_twenty_nine_minutes_idle_is_fine(client, insured):
+    login_verified(client, insured)
+    client.get("/profile/")
+    _age(client, last_seen=29 * 60)
+    assert client.get("/profile/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_twelve_hours_after_login_the_session_ends_however_active(client, insured):
+    login_verified(client, insured)
+    client.get("/profile/")
+    _age(client, auth_at=12 * 3600 + 5, last_seen=10)
+    response = client.get("/profile/")
+    assert response.status_code == 302 and "expired=1" in response.url
+
+
+@pytest.mark.django_db
+def test_logout_ends_the_session_on_the_server(client, insured):
+    login_verified(client, insured)
+    client.get("/profile/")
+    key = client.cookies["sessionid"].value
+    client.post("/account/logout/")
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not UserSession.objects.filter(session_key=key).exists()
+    replay = Client()
+    replay.cookies["sessionid"] = key
+    assert replay.get("/profile/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_every_authenticated_page_says_no_store(client, insured):
+    login_verified(client, insured)
+    for path in ["/profile/", "/insured/", "/portal/", "/profile/sessions/"]:
+        response = client.get(path, follow=True)
+        assert "no-store" in response["Cache-Control"], path
+
+
+@pytest.mark.django_db
+def test_a_verified_session_gets_a_new_key(client, insured):
+    login_verified(client, insured)
+    before = client.cookies["sessionid"].value
+    client.get("/profile/")
+    after = client.cookies["sessionid"].value
+    client.get("/profile/")
+    assert before != after and client.cookies["sessionid"].value == after
+    assert UserSession.objects.filter(session_key=after, user=insured).exists()
+
+
+@pytest.mark.django_db
+def test_log_out_everywhere_else_keeps_only_this_session(client, insured):
+    others = [login_verified(Client(), insured) for _ in range(2)]
+    for other in others:
+        other.get("/profile/")
+    login_verified(client, insured)
+    page = client.get("/profile/sessions/").content.decode()
+    assert page.count("<tr>") == 4  # header + 3 sessions
+    assert "(cette session)" in page
+    client.post("/profile/sessions/")
+    assert all(other.get("/profile/").status_code == 302 for other in others)
+    assert client.get("/profile/").status_code == 200
+    assert UserSession.objects.filter(user=insured).count() == 1
+
+
+def test_production_settings_make_cookies_secure():
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example",
+           "DJANGO_SETTINGS_MODULE": "portals.settings"}
+    code = ("import django;django.setup();from django.conf import settings as s;"
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
+            " s.SESSION_COOKIE_AGE, s.SESSION_IDLE_SECONDS)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["True", "True", "True", "43200", "1800"]
