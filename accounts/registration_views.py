@@ -406,8 +406,9 @@ class FactorConfirmView(WizardStep):
         data = self.state
         if data.get("factor") == "sms":
             number = PhoneNumber.from_string(data["phone"]).as_international
-            return {"factor": "sms", "phone_masked": number[:-5] + "•• ••" if len(number) > 6
-                    else number}
+            masked = number[:-5] + "•• ••" if len(number) > 6 else number
+            # No line break inside the number on a narrow screen.
+            return {"factor": "sms", "phone_masked": masked.replace(" ", "\u00a0")}
         secret = b32encode(unhexlify(data["factor_key"])).decode()
         account = data.get("email", "")
         url = get_otpauth_url(account, secret, settings.OTP_TOTP_ISSUER)

@@ -73,7 +73,7 @@ def test_it_walks_the_whole_wizard_with_an_authenticator_app(client, person, iss
     assert (membership.kind, membership.role, membership.insured_person) == (
         "insured", "insured", person)
     assert TOTPDevice.objects.get(user=user).confirmed
-    shown = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", page)
+    shown = re.findall(r'<strong class="backup-code">([a-z0-9-]+)</strong>', page)
     backup = BackupCodeDevice.objects.get(user=user)
     assert len(shown) == 10 and backup.codes_left() == 10
     assert all(hash_code(code) not in page for code in shown)
@@ -100,7 +100,7 @@ def test_it_walks_the_wizard_with_sms(client, person, issued):
     assert response["Location"] == "/register/confirm/"
     sms = OutboxMessage.objects.get(channel="sms")
     assert sms.recipient == "+41791234567" and sms.body.startswith("Votre code")
-    assert "+41 79 123 •• ••" in client.get("/register/confirm/").content.decode()
+    assert "+41\u00a079\u00a0123\u00a0••\u00a0••" in client.get("/register/confirm/").content.decode()
 
     client.post("/register/confirm/", {"token": last_sms_code()})
 
