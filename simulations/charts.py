@@ -11,8 +11,9 @@ from django.utils.translation import gettext
 
 from portals.templatetags.swiss import format_chf_amount
 
-WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 84, 16, 16, 44
+WIDTH, HEIGHT = 480, 300
+LEFT, RIGHT, TOP, BOTTOM = 80, 14, 14, 48
+FONT = 16
 # Colour and dash pattern, so the lines differ without colour too.
 STYLES = [("#0b3d6e", ""), ("#b3261e", "8 5")]
 
@@ -57,15 +58,15 @@ def capital_chart_svg(series: list[tuple[str, list[list]]], *, title: str, desc:
         yy = y(value)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}" '
                      f'stroke="#d5dce3" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 8}" y="{yy + 5:.1f}" text-anchor="end" font-size="13" '
+        parts.append(f'<text x="{LEFT - 8}" y="{yy + 5:.1f}" text-anchor="end" font-size="{FONT}" '
                      f'fill="#44505f">{format_chf_amount(value)[:-3]}</text>')
     step = 1 if span <= 12 else 5 if span <= 40 else 10
     for age in range(lo, hi + 1):
         if (age - lo) % step == 0 or age == hi:
-            parts.append(f'<text x="{x(age):.1f}" y="{HEIGHT - BOTTOM + 20}" text-anchor="middle" '
-                         f'font-size="13" fill="#44505f">{age}</text>')
+            parts.append(f'<text x="{x(age):.1f}" y="{HEIGHT - BOTTOM + 22}" text-anchor="middle" '
+                         f'font-size="{FONT}" fill="#44505f">{age}</text>')
     parts.append(f'<text x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 4}" text-anchor="middle" '
-                 f'font-size="13" fill="#44505f">{escape(_age_label())}</text>')
+                 f'font-size="{FONT}" fill="#44505f">{escape(_age_label())}</text>')
     parts.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#44505f"/>')
     for index, (label, rows) in enumerate(series):
         color, dash = STYLES[index % len(STYLES)]

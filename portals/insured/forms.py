@@ -101,8 +101,7 @@ class SwissDateField(forms.DateField):
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", DATE_FORMATS)
         kwargs.setdefault("widget", forms.DateInput(
-            format="%d.%m.%Y", attrs={"placeholder": "31.12.2026", "autocomplete": "off",
-                                      "inputmode": "numeric"}))
+            format="%d.%m.%Y", attrs={"autocomplete": "off", "inputmode": "numeric"}))
         super().__init__(**kwargs)
         self.error_messages["invalid"] = _("Saisissez une date au format JJ.MM.AAAA.")
 
@@ -247,7 +246,7 @@ class WefForm(forms.Form):
         help_text=_("Au format JJ.MM.AAAA, par exemple 31.12.2026."),
     )
     purpose = forms.ChoiceField(
-        label=_("Pour quoi ?"),
+        label=_("Dans quel but ?"),
         choices=[(engine.OWNERSHIP, _("Acheter, construire ou rénover mon logement, ou "
                                       "rembourser son hypothèque")),
                  (engine.COOPERATIVE, _("Acheter des parts d'une coopérative d'habitation"))],
