@@ -142,3 +142,25 @@ def test_it_logs_in_by_sms_with_the_code_from_the_outbox(client, insured):
     assert sms.body == f"Votre code: {code}"
     assert post_token(client, code).status_code == 302
     assert client.get("/insured/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_setting_up_the_first_factor_verifies_and_renews_the_session_key(client, insured):
+    from base64 import b32decode
+
+    TOTPDevice.objects.filter(user=insured).delete()
+    post_password(client, insured.email)
+    setup = "/account/two_factor/setup/"
+    client.get(setup)
+    client.post(setup, {"setup_view-current_step": "welcome"})
+    page = client.post(setup, {"setup_view-current_step": "method", "method-method": "generator"})
+    assert "Scannez ce code QR" in page.content.decode()
+    key = b32decode(client.session["django_two_factor-qr_secret_key"])
+    before = session_key(client)
+    done = client.post(setup, {"setup_view-current_step": "generator",
+                               "generator-token": f"{totp(key):06d}"})
+    assert done.status_code == 302
+    assert "Deuxième facteur activé" in client.get(done.url).content.decode()
+    assert session_key(client) != before
+    assert client.get("/insured/").status_code == 200
+    assert SecurityEvent.objects.filter(user=insured, kind="device_added").exists()

@@ -198,3 +198,12 @@ def test_user_can_only_change_own_email(me, insured, other_insured):
     response = me.post("/profile/email/", {"email": other_insured.email})
     assert "Cette adresse ne peut pas être utilisée." in response.content.decode()
     assert User.objects.get(pk=other_insured.pk).email == "otto@example.ch"
+
+
+@pytest.mark.django_db
+def test_a_login_with_the_second_factor_counts_as_a_fresh_reauth(client, insured):
+    from tests.accounts.test_login import post_password, post_token, totp_now
+
+    post_password(client, insured.email)
+    post_token(client, totp_now(insured))
+    assert client.get("/profile/email/").status_code == 200
