@@ -473,6 +473,9 @@ def registration_complete(
             with transaction.atomic():
                 user.save()
         except IntegrityError:
+            # Someone else won the race for this e-mail or this person (another code).
+            if person is not None and User.objects.filter(insured_person=person).exists():
+                raise AlreadyRegistered from None
             raise EmailUnavailable from None
         code = registration_code_redeem(code_id=code.pk, user=user)
         membership = Membership.objects.create(

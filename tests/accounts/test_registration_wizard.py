@@ -354,3 +354,22 @@ def test_a_code_used_meanwhile_creates_no_account(client, person, issued):
     response = client.post("/register/confirm/", {"token": current_totp(client)}, follow=True)
     assert "n&#x27;est plus valable" in response.content.decode()
     assert not User.objects.exists() and not TOTPDevice.objects.exists()
+
+
+def test_an_email_taken_meanwhile_sends_back_to_step_two(client, person, issued):
+    walk_to_factor(client, person, issued.plain)
+    client.post("/register/factor/", {"method": "totp"})
+    User.objects.create_user("marie@example.ch", "x")
+    response = client.post("/register/confirm/", {"token": current_totp(client)})
+    assert response["Location"] == "/register/user/"
+    assert RegistrationCode.objects.get().redeemed_at is None
+    assert User.objects.count() == 1
+
+
+def test_a_person_registered_meanwhile_is_sent_to_login(client, person, issued):
+    walk_to_factor(client, person, issued.plain)
+    client.post("/register/factor/", {"method": "totp"})
+    User.objects.create_user("other@example.ch", "x", insured_person=person)
+    response = client.post("/register/confirm/", {"token": current_totp(client)})
+    assert response["Location"] == "/account/login/"
+    assert RegistrationCode.objects.get().redeemed_at is None
