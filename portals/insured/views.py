@@ -63,17 +63,16 @@ class PensionerOnlyMixin:
 
 # --- dashboard -----------------------------------------------------------------------------------
 
-class HomeView(PersonMixin, TemplateView):
+class HomeView(InsuredPortalMixin, TemplateView):
     template_name = "insured/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        person = self.person
-        context["certificate"] = ps.certificate_latest(person)
-        context["unread_documents"] = ps.documents_unread_count(person)
-        context["recent_documents"] = ps.documents_recent(person, 5)
-        context["open_requests"] = (
-            ss.service_requests_open_count(person) + ps.change_requests_open_count(person)
+        person = ss.insured_dashboard(self.request.membership)
+        context.update(
+            person=person, certificate=person.latest_certificate,
+            unread_documents=person.unread_documents, open_requests=person.open_requests,
+            recent_documents=ps.documents_recent(person, 5),
         )
         if person.is_pensioner:
             pensions = ps.pensions_current(person)
