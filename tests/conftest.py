@@ -17,6 +17,8 @@ PASSWORD = "Correct-Horse-9"
 def _media_in_tmp(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Production Argon2 costs 100 MB and ~0.3 s a hash; tests keep the algorithm, not the cost.
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 
 
 @pytest.fixture
