@@ -6,7 +6,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from two_factor.admin import AdminSiteOTPRequired
-from two_factor.urls import urlpatterns as two_factor_urls
+from two_factor.views import QRGeneratorView, SetupCompleteView, SetupView
 
 from accounts import views as account_views
 
@@ -15,6 +15,14 @@ from . import views
 admin.site.__class__ = AdminSiteOTPRequired
 admin.site.site_header = "Caisse de pension Alpina · support"
 admin.site.site_title = "Support"
+
+two_factor_patterns = [
+    path("account/login/", account_views.LoginView.as_view(), name="login"),
+    path("account/two_factor/setup/", SetupView.as_view(), name="setup"),
+    path("account/two_factor/qrcode/", QRGeneratorView.as_view(), name="qr"),
+    path("account/two_factor/setup/complete/", SetupCompleteView.as_view(),
+         name="setup_complete"),
+]
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -25,7 +33,10 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("account/logout/", LogoutView.as_view(), name="logout"),
     path("account/login/", account_views.LoginView.as_view(), name="login"),
-    path("", include(two_factor_urls)),
+    # Only the parts of django-two-factor-auth we use: the login wizard (ours) and first set-up.
+    # Its own profile, disable, backup-token and phone pages are replaced by /profile/ (re-auth,
+    # audit, hashed backup codes, never removing the last factor), so they are not mounted.
+    path("", include((two_factor_patterns, "two_factor"))),
     path("", include("accounts.urls")),
     path("", include("accounts.urls_registration")),
     path("insured/", include("portals.insured.urls")),

@@ -73,13 +73,18 @@ def test_the_mobile_change_refuses_the_fourth_sms_to_a_number(client, insured):
 
 
 @pytest.mark.django_db
-def test_two_factor_phone_setup_past_the_limit_is_a_page_not_a_500(client, insured):
-    login_verified(client, insured)
+def test_two_factor_phone_setup_past_the_limit_is_a_page_not_a_500(client, terms):
+    from tests import factories as f
+
+    user = f.UserFactory()  # no device yet: the first-factor set-up wizard
+    client.force_login(user, backend="accounts.backends.EmailOrAhvBackend")
     _sent(None, NUMBER, 3, 1)
-    client.get("/account/two_factor/phone/register/")
-    response = client.post("/account/two_factor/phone/register/", {
-        "phone_setup_view-current_step": "setup", "setup-number": "+41791234567",
-        "setup-method": "sms",
-    })
-    assert response.status_code == 429
-    assert "Trois codes ont déjà été envoyés" in response.content.decode()
+    url = "/account/two_factor/setup/"
+    client.get(url)
+    client.post(url, {"setup_view-current_step": "welcome"})
+    client.post(url, {"setup_view-current_step": "method", "method-method": "sms"})
+    response = client.post(url, {"setup_view-current_step": "sms", "sms-number": NUMBER})
+    # two_factor's set-up wizard catches the refusal itself and explains it on the next step.
+    assert response.status_code == 200
+    assert "pas pu être envoyé" in response.content.decode()
+    assert OutboxMessage.objects.filter(recipient=NUMBER).count() == 3
