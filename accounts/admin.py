@@ -68,7 +68,8 @@ class UserAdmin(BaseUserAdmin):
     def unlock_login(self, request, queryset) -> None:
         count = sum(1 for user in queryset if unlock(user))
         self.message_user(
-            request, _("%(count)d compte(s) débloqué(s).") % {"count": count}, messages.SUCCESS
+            request, ngettext("%(count)d compte débloqué.", "%(count)d comptes débloqués.", count)
+            % {"count": count}, messages.SUCCESS
         )
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import registration as reg
@@ -119,7 +119,8 @@ class RegistrationCodeAdmin(admin.ModelAdmin):
             if reg.registration_code_revoke(code=code):
                 revoked += 1
                 self.log_change(request, code, [{"changed": {"fields": ["revoked_at"]}}])
-        self.message_user(request, _("%(n)d code(s) révoqué(s).") % {"n": revoked},
+        self.message_user(request, ngettext("%(n)d code révoqué.", "%(n)d codes révoqués.", revoked)
+                          % {"n": revoked},
                           messages.SUCCESS)
 
 
@@ -162,10 +163,15 @@ class AccessRequestAdmin(admin.ModelAdmin):
                 continue
             letters.append(access_letter(access_request, issued))
         if letters:
-            self.message_user(request, _(
-                "%(n)d demande(s) approuvée(s). Le code a été envoyé par e-mail et la lettre PDF "
+            self.message_user(request, ngettext(
+                "%(n)d demande approuvée. Le code a été envoyé par e-mail et la lettre PDF "
                 "est téléchargée maintenant : le code en clair n'est conservé nulle part et ne "
-                "pourra pas être réimprimé (en cas de perte, révoquez-le et émettez-en un autre)."
+                "pourra pas être réimprimé (en cas de perte, révoquez-le et émettez-en un autre).",
+                "%(n)d demandes approuvées. Les codes ont été envoyés par e-mail et les lettres "
+                "PDF sont téléchargées maintenant : les codes en clair ne sont conservés nulle "
+                "part et ne pourront pas être réimprimés (en cas de perte, révoquez-les et "
+                "émettez-en d'autres).",
+                len(letters),
             ) % {"n": len(letters)}, messages.SUCCESS)
         return letters
 
@@ -183,7 +189,8 @@ class AccessRequestAdmin(admin.ModelAdmin):
             reg.access_request_reject(access_request=ar, decided_by=request.user, request=request)
             for ar in queryset
         )
-        self.message_user(request, _("%(n)d demande(s) refusée(s).") % {"n": rejected},
+        self.message_user(request, ngettext("%(n)d demande refusée.", "%(n)d demandes refusées.", rejected)
+                          % {"n": rejected},
                           messages.SUCCESS)
 
     def _check(self, request, pk) -> AccessRequest:

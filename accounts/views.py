@@ -16,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -182,7 +183,8 @@ class SessionsView(VerifiedMixin, View):
         ended = services.sessions_end(
             user=request.user, keep_session_key=request.session.session_key
         )
-        messages.success(request, _("%(count)s autre(s) session(s) fermée(s).") % {"count": ended})
+        messages.success(request, ngettext("%(count)s autre session fermée.", "%(count)s autres sessions fermées.", ended)
+            % {"count": ended})
         return redirect("sessions")
 
 
