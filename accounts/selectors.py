@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,28 +18,59 @@ from .models import (
 )
 from .services import terms_current_version
 
+MEMBERSHIP_FIELDS = (
+    "id", "user_id", "kind", "role", "insured_person_id", "employer_id", "agency_id",
+    "granted_by_id", "valid_until", "revoked_at", "created_at",
+)
+MEMBERSHIP_CACHE_SECONDS = 300
+TERMS_SESSION_KEY = "terms_accepted_version"
+
+
+def memberships_cache_key(user_id: int) -> str:
+    return f"memberships:v1:{user_id}"
+
 
 def memberships_current(user: User) -> list[Membership]:
-    """The user's memberships in force today, cached on the user object for the request."""
+    """The user's memberships in force today.
+
+    Every portal request needs them, so the rows live in the shared cache (Redis in production)
+    and a save or delete of a Membership drops the user's entry (accounts.signals); the date
+    check runs on every read, so an expiry takes effect at midnight whatever the cache holds.
+    Related objects load lazily, only on the pages that show them.
+    """
     cached = getattr(user, "_memberships_current", None)
     if cached is not None:
         return cached
+    key = memberships_cache_key(user.pk)
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            Membership.objects.filter(user_id=user.pk, revoked_at__isnull=True)
+            .order_by("kind", "pk")
+            .values(*MEMBERSHIP_FIELDS)
+        )
+        cache.set(key, rows, MEMBERSHIP_CACHE_SECONDS)
     today = timezone.localdate()
-    memberships = list(
-        Membership.objects.filter(user=user, revoked_at__isnull=True)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .select_related("insured_person", "employer", "agency")
-        .order_by("kind", "pk")
-    )
+    memberships = [
+        Membership(**row) for row in rows
+        if row["valid_until"] is None or row["valid_until"] >= today
+    ]
     user._memberships_current = memberships
     return memberships
 
 
-def terms_accepted_current(user: User) -> bool:
+def terms_accepted_current(user: User, session=None) -> bool:
+    """Whether the user accepted the current terms; the answer is kept in the session so the
+    portal gate asks the database once per session and version, not on every page."""
     version = terms_current_version()
     if version is None:
         return True
-    return TermsAcceptance.objects.filter(user=user, version=version).exists()
+    if session is not None and session.get(TERMS_SESSION_KEY) == version:
+        return True
+    accepted = TermsAcceptance.objects.filter(user=user, version=version).exists()
+    if accepted and session is not None:
+        session[TERMS_SESSION_KEY] = version
+    return accepted
 
 
 def support_contact_for(kind: str) -> SupportContact | None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from importlib import import_module
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -57,13 +58,23 @@ def terms_accept(*, user: User, version: int, request: HttpRequest | None = None
         )
 
 
+TERMS_CACHE_KEY = "terms:current-version:v1"
+TERMS_CACHE_SECONDS = 60  # also bounds the delay of a version published for a future date
+
+
 def terms_current_version() -> int | None:
-    return (
+    """The highest published terms version (None: no terms yet), from the shared cache."""
+    cached = cache.get(TERMS_CACHE_KEY)
+    if cached is not None:
+        return cached or None
+    version = (
         Terms.objects.filter(published_at__lte=timezone.now())
         .order_by("-version")
         .values_list("version", flat=True)
         .first()
     )
+    cache.set(TERMS_CACHE_KEY, version or 0, TERMS_CACHE_SECONDS)
+    return version
 
 
 def message_queue(

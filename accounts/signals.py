@@ -6,14 +6,15 @@ from datetime import timedelta
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
 from two_factor.signals import user_verified
 
-from .models import SecurityEvent, User, UserSession
+from .models import Membership, SecurityEvent, Terms, User, UserSession
 from .reauth import SESSION_KEY as REAUTH_SESSION_KEY
 from .services import security_event_record, user_session_record
 
@@ -81,3 +82,19 @@ def _on_device_saved(sender, instance, created, raw=False, **kwargs) -> None:
         security_event_record(
             user=instance.user, kind=SecurityEvent.Kind.DEVICE_ADDED, device=sender.__name__
         )
+
+
+@receiver(post_save, sender=Membership)
+@receiver(post_delete, sender=Membership)
+def _forget_cached_memberships(sender, instance, **kwargs) -> None:
+    from .selectors import memberships_cache_key
+
+    cache.delete(memberships_cache_key(instance.user_id))
+
+
+@receiver(post_save, sender=Terms)
+@receiver(post_delete, sender=Terms)
+def _forget_cached_terms_version(sender, instance, **kwargs) -> None:
+    from .services import TERMS_CACHE_KEY
+
+    cache.delete(TERMS_CACHE_KEY)

@@ -21,6 +21,16 @@ def _media_in_tmp(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rolled-back tests reuse primary keys on SQLite: nothing cached may outlive its test.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def terms(db):
     return f.TermsFactory(version=1)
