@@ -47,7 +47,10 @@ def bench_env(port: int) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="portals.settings",
         PRIVATE_MEDIA_ROOT=str(ROOT / "var" / "bench-private"),
     )
-    env.pop("REDIS_URL", None)  # Celery eager; the dashboard sends nothing anyway
+    # Production-like: the shared cache on Redis (memberships, terms version, dashboard body);
+    # tasks stay eager, the dashboard sends nothing anyway.
+    env["REDIS_URL"] = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    env["CELERY_TASK_ALWAYS_EAGER"] = "1"
     return env
 
 

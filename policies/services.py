@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OutboxMessage, SecurityEvent, User
 from accounts.services import message_queue, security_event_record
 
+from .dashboard_cache import dashboard_touch
 from .models import (
     ChangeRequest,
     ChangeRequestEvent,
@@ -87,6 +88,7 @@ def document_mark_read(*, document: Document) -> None:
             first_read_at=now
         )
         document.first_read_at = now
+        dashboard_touch(document.insured_person_id)
 
 
 @transaction.atomic
@@ -100,6 +102,7 @@ def document_publish(*, document: Document) -> bool:
     now = timezone.now()
     Document.objects.filter(pk=document.pk).update(published=True, published_at=now)
     document.published, document.published_at = True, now
+    dashboard_touch(document.insured_person_id)
     if document.insured_person_id is not None:
         for user in users_of_person(document.insured_person):
             with translation.override(user.language or settings.LANGUAGE_CODE):

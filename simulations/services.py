@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from policies.dashboard_cache import dashboard_touch
 from policies.models import Certificate, InsuredPerson, RequestStatus
 from policies.models import Plan as PlanModel
 from policies.services import case_number_new
@@ -303,6 +304,7 @@ def service_request_transition(*, request, status: str, by=None, reason: str = "
             status=status, reason=reason.strip() if status == RequestStatus.REJECTED else ""
         )
         request.status = status
+        dashboard_touch(request.person_id)
         if status == RequestStatus.REJECTED:
             request.reason = reason.strip()
         ServiceRequestEvent.objects.create(

@@ -10,10 +10,14 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +28,7 @@ from accounts.selectors import support_contact_for
 from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
+from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
 from policies.models import ChangeRequest, Document, InsuredPerson
 from portals.access import InsuredPortalMixin
 from simulations import engine
@@ -64,16 +69,31 @@ class PensionerOnlyMixin:
 # --- dashboard -----------------------------------------------------------------------------------
 
 class HomeView(InsuredPortalMixin, TemplateView):
+    """The most visited page: its body is rendered once per person, data version, language and
+    day (pension dates move with the calendar), then served from the shared cache."""
+
     template_name = "insured/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        person_id = self.request.membership.insured_person_id
+        key = f"insured-dashboard:v1:{person_id}:{dashboard_version(person_id)}:{translation.get_language()}:{timezone.localdate().isoformat()}"
+        html = cache.get(key)
+        if html is None:
+            html = render_to_string(
+                "insured/_dashboard.html", self.dashboard_context(), request=self.request
+            )
+            cache.set(key, html, DASHBOARD_CACHE_SECONDS)
+        context["dashboard_html"] = mark_safe(html)  # noqa: S308 - our own rendered template
+        return context
+
+    def dashboard_context(self) -> dict:
         person = ss.insured_dashboard(self.request.membership)
-        context.update(
-            person=person, certificate=person.latest_certificate,
-            unread_documents=person.unread_documents, open_requests=person.open_requests,
-            recent_documents=ps.documents_recent(person, 5),
-        )
+        context = {
+            "person": person, "certificate": person.latest_certificate,
+            "unread_documents": person.unread_documents, "open_requests": person.open_requests,
+            "recent_documents": ps.documents_recent(person, 5),
+        }
         if person.is_pensioner:
             pensions = ps.pensions_current(person)
             context["pensions"] = [(p, ps.pension_next_payment_date(p)) for p in pensions]
