@@ -16,7 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -306,38 +306,63 @@ class EmailChangeView(_ChangeWithCodeView):
         return render(request, self.template_name, {"form": form})
 
 
-class EmailChangeConfirmView(EmailChangeView):
+class _CodeConfirmView(_ChangeWithCodeView):
+    """Step 2 of a change: the code sent to the new address or number."""
+
     template_name = "accounts/code_confirm.html"
+    restart_url_name = ""
+    title = ""
+    success_message = ""
+
+    def lead(self, row: VerificationCode) -> str:
+        raise NotImplementedError
+
+    def confirm(self, request, row: VerificationCode) -> None:
+        raise NotImplementedError
 
     def _context(self, row, form):
-        return {"form": form, "title": _("Confirmer la nouvelle adresse"),
-                "lead": _("Nous avons envoyé un code à 6 chiffres à %(target)s. Il est valable "
-                          "10 minutes.") % {"target": row.target},
-                "restart_url": reverse("email-change")}
+        return {"form": form, "title": self.title, "lead": self.lead(row),
+                "restart_url": reverse(self.restart_url_name)}
 
     def get(self, request):
         row = self.pending(request)
         if row is None:
-            return redirect("email-change")
+            return redirect(self.restart_url_name)
         return render(request, self.template_name, self._context(row, CodeForm()))
 
     def post(self, request):
         row = self.pending(request)
         if row is None:
-            return redirect("email-change")
+            return redirect(self.restart_url_name)
         form = CodeForm(request.POST)
         if form.is_valid():
             result = services.verification_code_check(
                 code_id=row.pk, purpose=self.purpose, code=form.cleaned_data["code"]
             )
             if result is CodeCheck.OK:
-                services.email_change_confirm(user=request.user, row=row, request=request)
+                self.confirm(request, row)
                 del request.session[self.session_key]
-                messages.success(request, _("Votre adresse e-mail a été modifiée. Votre "
-                                            "ancienne adresse en a été informée."))
+                messages.success(request, self.success_message)
                 return redirect("profile")
             form.add_error("code", _code_error(result))
         return render(request, self.template_name, self._context(row, form))
+
+
+class EmailChangeConfirmView(_CodeConfirmView):
+    session_key = EmailChangeView.session_key
+    purpose = EmailChangeView.purpose
+    restart_url_name = "email-change"
+    title = gettext_lazy("Confirmer la nouvelle adresse")
+    success_message = gettext_lazy(
+        "Votre adresse e-mail a été modifiée. Votre ancienne adresse en a été informée."
+    )
+
+    def lead(self, row):
+        return _("Nous avons envoyé un code à 6 chiffres à %(target)s. Il est valable "
+                 "10 minutes.") % {"target": row.target}
+
+    def confirm(self, request, row):
+        services.email_change_confirm(user=request.user, row=row, request=request)
 
 
 class MobileChangeView(_ChangeWithCodeView):
@@ -367,38 +392,21 @@ class MobileChangeView(_ChangeWithCodeView):
         return render(request, self.template_name, self._context(request, form))
 
 
-class MobileChangeConfirmView(MobileChangeView):
-    template_name = "accounts/code_confirm.html"
+class MobileChangeConfirmView(_CodeConfirmView):
+    session_key = MobileChangeView.session_key
+    purpose = MobileChangeView.purpose
+    restart_url_name = "mobile-change"
+    title = gettext_lazy("Confirmer le nouveau numéro")
+    success_message = gettext_lazy(
+        "Votre numéro de mobile a été modifié. Vos anciens contacts en ont été informés."
+    )
 
-    def _context(self, row, form):
-        return {"form": form, "title": _("Confirmer le nouveau numéro"),
-                "lead": _("Nous avons envoyé un code à 6 chiffres par SMS au %(target)s. Il est "
-                          "valable 10 minutes.") % {"target": services.mask_number(row.target)},
-                "restart_url": reverse("mobile-change")}
+    def lead(self, row):
+        return _("Nous avons envoyé un code à 6 chiffres par SMS au %(target)s. Il est "
+                 "valable 10 minutes.") % {"target": services.mask_number(row.target)}
 
-    def get(self, request):
-        row = self.pending(request)
-        if row is None:
-            return redirect("mobile-change")
-        return render(request, self.template_name, self._context(row, CodeForm()))
-
-    def post(self, request):
-        row = self.pending(request)
-        if row is None:
-            return redirect("mobile-change")
-        form = CodeForm(request.POST)
-        if form.is_valid():
-            result = services.verification_code_check(
-                code_id=row.pk, purpose=self.purpose, code=form.cleaned_data["code"]
-            )
-            if result is CodeCheck.OK:
-                services.mobile_change_confirm(user=request.user, row=row, request=request)
-                del request.session[self.session_key]
-                messages.success(request, _("Votre numéro de mobile a été modifié. Vos anciens "
-                                            "contacts en ont été informés."))
-                return redirect("profile")
-            form.add_error("code", _code_error(result))
-        return render(request, self.template_name, self._context(row, form))
+    def confirm(self, request, row):
+        services.mobile_change_confirm(user=request.user, row=row, request=request)
 
 
 def _code_error(result: CodeCheck) -> str:
