@@ -567,10 +567,9 @@ class ChangeRequest(models.Model):
         return f"{self.case_number} · {self.get_kind_display()}"
 
 
-class ChangeRequestEvent(models.Model):
-    change_request = models.ForeignKey(
-        ChangeRequest, on_delete=models.CASCADE, related_name="events"
-    )
+class RequestEvent(models.Model):
+    """One step on the timeline of a request (change of personal data, simulation request)."""
+
     status = models.CharField(_("statut"), max_length=12, choices=RequestStatus.choices)
     note = models.TextField(_("remarque"), blank=True)
     by = models.ForeignKey(
@@ -579,9 +578,19 @@ class ChangeRequestEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         verbose_name = _("étape de la demande")
         verbose_name_plural = _("étapes de la demande")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} · {self.at:%d.%m.%Y}"
+
+
+class ChangeRequestEvent(RequestEvent):
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta(RequestEvent.Meta):
+        pass

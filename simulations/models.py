@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from policies.models import InsuredPerson, RequestStatus
+from policies.models import InsuredPerson, RequestEvent, RequestStatus
 
 
 class Simulation(models.Model):
@@ -75,19 +75,8 @@ class ServiceRequest(models.Model):
         return f"{self.case_number} · {self.get_kind_display()}"
 
 
-class ServiceRequestEvent(models.Model):
+class ServiceRequestEvent(RequestEvent):
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
-    status = models.CharField(_("statut"), max_length=12, choices=RequestStatus.choices)
-    note = models.TextField(_("remarque"), blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        verbose_name = _("étape de la demande")
-        verbose_name_plural = _("étapes de la demande")
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_status_display()} · {self.at:%d.%m.%Y}"
+    class Meta(RequestEvent.Meta):
+        pass
