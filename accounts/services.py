@@ -141,9 +141,16 @@ def sms_limit_check(*, number: str, user: User | None) -> None:
         )
 
 
+def message_language(user: User | None) -> str:
+    """The account's language; before there is an account (registration), the page's."""
+    if user is not None and user.language:
+        return user.language
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
 def sms_code_send(*, number: str, code: str, user: User | None, ttl: timedelta) -> OutboxMessage:
     sms_limit_check(number=number, user=user)
-    with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+    with translation.override(message_language(user)):
         body = gettext("Votre code: %(code)s") % {"code": code}
     return message_queue(
         channel=OutboxMessage.Channel.SMS,
@@ -158,7 +165,7 @@ def email_send(
     *, to: str, template: str, subject: str, user: User | None, context: dict | None = None,
     expires_at: datetime | None = None,
 ) -> OutboxMessage:
-    with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+    with translation.override(message_language(user)):
         body = render_to_string(template, {"user": user, **(context or {})})
         subject = str(subject)
     return message_queue(
