@@ -62,7 +62,11 @@ class Plan(models.Model):
         _("ajustement par année d'anticipation/ajournement"), max_digits=6, decimal_places=4,
         default=Decimal("0.0020"),
     )
-    reference_age = models.PositiveSmallIntegerField(_("âge de référence"), default=65)
+    reference_age = models.PositiveSmallIntegerField(
+        _("âge de référence"), null=True, blank=True,
+        help_text=_("Vide : l'âge de référence légal (AVS 21 : 65 ans, femmes nées jusqu'en "
+                    "1963 : 64 ans et 3/6/9 mois)."),
+    )
     earliest_retirement_age = models.PositiveSmallIntegerField(_("retraite au plus tôt"), default=58)
     latest_retirement_age = models.PositiveSmallIntegerField(_("retraite au plus tard"), default=70)
     max_lump_sum_share = models.DecimalField(

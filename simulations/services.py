@@ -55,6 +55,14 @@ def engine_plan(plan: PlanModel | None) -> engine.Plan:
     )
 
 
+def reference_age_years(person: InsuredPerson, plan: engine.Plan) -> int:
+    """The plan's reference age, or the legal one for this person's sex and birth year (whole
+    years: the women of 1961-63 retire at 64 and some months)."""
+    if plan.reference_age is not None:
+        return plan.reference_age
+    return engine.reference_age_months(person.birth_date, person.sex) // 12
+
+
 def projection_input_for(
     person: InsuredPerson, certificate: Certificate, *, year: int | None = None, **overrides
 ) -> engine.ProjectionInput:
@@ -143,7 +151,7 @@ def _projection_series(person: InsuredPerson, certificate: Certificate,
                        capital: Decimal) -> tuple[list[list], engine.ProjectionResult]:
     plan = engine_plan(person.contract.plan)
     age = certificate.year - person.birth_date.year
-    reference = plan.reference_age or 65
+    reference = reference_age_years(person, plan)
     result = engine.project(projection_input_for(
         person, certificate, savings_capital=max(capital, Decimal(0)),
         retirement_age=min(max(reference, age), plan.latest_retirement_age),
@@ -227,7 +235,7 @@ def wef_simulate(
         vested_benefit=certificate.savings_capital, requested_amount=amount,
         vested_benefit_at_50=vested_benefit_at_50, purpose=purpose,
         last_withdrawal_date=last_withdrawal_date,
-        reference_age=plan.reference_age or 65, plan=plan,
+        reference_age=reference_age_years(person, plan), plan=plan,
     ))
     taken = min(amount, result.max_withdrawal)
     without, base = _projection_series(person, certificate, certificate.savings_capital)

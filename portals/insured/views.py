@@ -269,7 +269,8 @@ class RetirementSimulationView(SimulationFormView):
         return {"person": self.person, "plan": self.plan, "year": self.certificate.year}
 
     def initial(self):
-        return {"retirement_age": self.plan.reference_age or 65, "lump_sum_percent": 0}
+        return {"retirement_age": sim.reference_age_years(self.person, self.plan),
+                "lump_sum_percent": 0}
 
     def field_map(self):
         return {"lump_sum_share": "lump_sum_percent"}
