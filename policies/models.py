@@ -64,8 +64,8 @@ class Plan(models.Model):
     )
     reference_age = models.PositiveSmallIntegerField(
         _("âge de référence"), null=True, blank=True,
-        help_text=_("Vide : l'âge de référence légal (AVS 21 : 65 ans, femmes nées jusqu'en "
-                    "1963 : 64 ans et 3/6/9 mois)."),
+        help_text=_("Vide : l'âge de référence légal (AVS 21) : 65 ans ; femmes nées en 1960 ou "
+                    "avant : 64 ans, en 1961, 1962, 1963 : 64 ans et 3, 6, 9 mois."),
     )
     earliest_retirement_age = models.PositiveSmallIntegerField(_("retraite au plus tôt"), default=58)
     latest_retirement_age = models.PositiveSmallIntegerField(_("retraite au plus tard"), default=70)
