@@ -448,6 +448,41 @@ def _names_for(code: RegistrationCode) -> tuple[str, str]:
     return "", ""
 
 
+def _membership_from_code(*, code: RegistrationCode, user: User) -> Membership:
+    return Membership.objects.create(
+        user=user,
+        kind=code.kind,
+        role=code.role,
+        insured_person=code.insured_person if code.kind == Membership.Kind.INSURED else None,
+        employer=code.employer if code.kind == Membership.Kind.EMPLOYER else None,
+        agency=code.agency if code.kind == Membership.Kind.BROKER else None,
+        granted_by=code.created_by,
+        valid_until=code.valid_until,
+    )
+
+
+def registration_code_attach(
+    *, code: str, user: User, request: HttpRequest | None = None
+) -> Membership:
+    """An employer, broker or third-party code redeemed by someone who already has an account:
+    one more membership on that account (same locks and one-time use as a new registration)."""
+    identified = registration_identify_code(code=code, request=request)
+    with transaction.atomic():
+        locked = registration_code_lock(code_id=identified.code_id)
+        if Membership.objects.filter(
+            user=user, kind=locked.kind, employer_id=locked.employer_id,
+            agency_id=locked.agency_id, revoked_at__isnull=True,
+        ).exists():
+            raise AlreadyRegistered
+        redeemed = registration_code_redeem(code_id=locked.pk, user=user)
+        membership = _membership_from_code(code=redeemed, user=user)
+        security_event_record(
+            user=user, kind=SecurityEvent.Kind.CODE_REDEEMED, request=request,
+            code_id=redeemed.pk, portal=redeemed.kind, person_id=None,
+        )
+    return membership
+
+
 def registration_complete(
     *, registration: Registration, request: HttpRequest | None = None
 ) -> Created:
@@ -478,16 +513,7 @@ def registration_complete(
                 raise AlreadyRegistered from None
             raise EmailUnavailable from None
         code = registration_code_redeem(code_id=code.pk, user=user)
-        membership = Membership.objects.create(
-            user=user,
-            kind=code.kind,
-            role=code.role,
-            insured_person=person if code.kind == Membership.Kind.INSURED else None,
-            employer=code.employer if code.kind == Membership.Kind.EMPLOYER else None,
-            agency=code.agency if code.kind == Membership.Kind.BROKER else None,
-            granted_by=code.created_by,
-            valid_until=code.valid_until,
-        )
+        membership = _membership_from_code(code=code, user=user)
         device: TOTPDevice | PhoneDevice
         if registration.factor == "sms":
             device = PhoneDevice(

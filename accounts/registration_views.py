@@ -14,6 +14,7 @@ from binascii import unhexlify
 
 import django_otp
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -31,6 +32,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from two_factor.utils import get_otpauth_url
 
 from policies.models import InsuredPerson
+from portals.access import VerifiedMixin
 
 from . import registration as reg
 from .models import AccessRequest, Membership, RegistrationCode, Terms
@@ -118,6 +120,8 @@ class WizardStep(View):
     @method_decorator(never_cache)
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
+            if getattr(self, "flow", "") == "code":
+                return redirect("register-code-add")
             return redirect("portal-chooser")
         self.state = state_get(request)
         if self.step > 1:
@@ -568,3 +572,36 @@ def access_request_sent(request: HttpRequest) -> HttpResponse:
     kind = request.session.pop("access_request_kind", None)
     return render(request, "accounts/access_request/sent.html",
                   {"kind": kind, "kinds": AccessRequest._meta.get_field("kind").choices})
+
+
+class CodeAddForm(forms.Form):
+    code = CodeIdentificationForm.base_fields["code"]
+
+
+class CodeAddView(VerifiedMixin, View):
+    """Someone who already has an account (say an insured person who also keeps the payroll of
+    a company) adds the access a new code grants, without a second account."""
+
+    template_name = "accounts/register/code_add.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": CodeAddForm()})
+
+    def post(self, request):
+        form = CodeAddForm(request.POST)
+        if form.is_valid():
+            try:
+                membership = reg.registration_code_attach(
+                    code=form.cleaned_data["code"], user=request.user, request=request
+                )
+            except reg.IdentificationLocked:
+                form.add_error(None, LOCKED)
+            except (reg.IdentificationFailed, reg.CodeUnavailable):
+                form.add_error(None, CODE_FAILED)
+            except reg.AlreadyRegistered:
+                form.add_error(None, _("Votre compte a déjà cet accès."))
+            else:
+                request.session[f"membership_{membership.kind}"] = membership.pk
+                messages.success(request, _("L'accès a été ajouté à votre compte."))
+                return redirect("portal-chooser")
+        return render(request, self.template_name, {"form": form})

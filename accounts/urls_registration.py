@@ -9,6 +9,7 @@ from . import registration_views as views
 urlpatterns = [
     path("register/", views.IdentifyView.as_view(), name="register"),
     path("register/code/", views.CodeIdentifyView.as_view(), name="register-code"),
+    path("register/code/add/", views.CodeAddView.as_view(), name="register-code-add"),
     path("register/user/", views.UserDataView.as_view(), name="register-user"),
     path("register/email/", views.EmailConfirmView.as_view(), name="register-email"),
     path("register/email/resend/", views.EmailResendView.as_view(), name="register-email-resend"),
