@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -148,17 +149,34 @@ def message_language(user: User | None) -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
+def _advisory_lock(name: str) -> None:
+    """Serialise one check-then-insert across web processes (PostgreSQL; SQLite serialises
+    its writers anyway). Held until the transaction ends."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big",
+                         signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def sms_code_send(*, number: str, code: str, user: User | None, ttl: timedelta) -> OutboxMessage:
-    sms_limit_check(number=number, user=user)
-    with translation.override(message_language(user)):
-        body = gettext("Votre code: %(code)s") % {"code": code}
-    return message_queue(
-        channel=OutboxMessage.Channel.SMS,
-        recipient=number,
-        body=body,
-        user=user,
-        expires_at=timezone.now() + ttl,
-    )
+    with transaction.atomic():
+        # Two requests at the same moment must not both pass the count: lock number and account
+        # (always in this order) for the rest of the transaction.
+        _advisory_lock(f"sms-number:{number}")
+        if user is not None:
+            _advisory_lock(f"sms-user:{user.pk}")
+        sms_limit_check(number=number, user=user)
+        with translation.override(message_language(user)):
+            body = gettext("Votre code: %(code)s") % {"code": code}
+        return message_queue(
+            channel=OutboxMessage.Channel.SMS,
+            recipient=number,
+            body=body,
+            user=user,
+            expires_at=timezone.now() + ttl,
+        )
 
 
 def email_send(
