@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from binascii import unhexlify
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -543,8 +545,27 @@ def password_hash(password: str) -> str:
 # --- Access requests ----------------------------------------------------------------------------
 
 
+ACCESS_REQUESTS_PER_IP_HOUR = 5
+
+
+class AccessRequestThrottled(RegistrationError):
+    """Too many access requests from one client address within the hour."""
+
+
+def _access_request_budget_take(ip: str | None) -> None:
+    """At most 5 public access requests an hour per client address (shared cache, so it holds
+    across web processes); a flood is refused before it reaches support's queue."""
+    if not ip:
+        return
+    key = f"access-request-ip:v1:{ip}:{int(time.time()) // 3600}"
+    cache.add(key, 0, 3600)
+    if cache.incr(key) > ACCESS_REQUESTS_PER_IP_HOUR:
+        raise AccessRequestThrottled
+
+
 def access_request_submit(
     *,
+    ip: str | None = None,
     kind: str,
     organisation_name: str,
     organisation_number: str,
@@ -554,6 +575,7 @@ def access_request_submit(
     mobile: str,
     language: str,
 ) -> AccessRequest:
+    _access_request_budget_take(ip)
     return AccessRequest.objects.create(
         kind=kind,
         organisation_name=organisation_name,

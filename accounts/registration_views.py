@@ -45,7 +45,7 @@ from .registration_forms import (
     IdentificationForm,
     UserDataForm,
 )
-from .services import terms_current_version
+from .services import client_ip, terms_current_version
 
 SESSION_KEY = "registration"
 MAX_AGE_SECONDS = 60 * 60  # a wizard left open longer starts again
@@ -548,9 +548,16 @@ def access_request(request: HttpRequest, kind: str) -> HttpResponse:
     form = AccessRequestForm(request.POST or None, kind=kind,
                              initial={"language": _language()})
     if request.method == "POST" and form.is_valid():
-        reg.access_request_submit(kind=kind, **form.cleaned_data)
-        request.session["access_request_kind"] = kind
-        return redirect("access-request-sent")
+        try:
+            reg.access_request_submit(kind=kind, ip=client_ip(request), **form.cleaned_data)
+        except reg.AccessRequestThrottled:
+            form.add_error(None, _(
+                "Nous avons reçu trop de demandes depuis votre connexion au cours de la "
+                "dernière heure. Réessayez plus tard ou appelez notre centre clients."
+            ))
+        else:
+            request.session["access_request_kind"] = kind
+            return redirect("access-request-sent")
     title = (
         _("Demande d'accès au portail des entreprises clientes")
         if kind == Membership.Kind.EMPLOYER

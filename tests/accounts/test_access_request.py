@@ -241,3 +241,18 @@ def test_posts_without_a_csrf_token_are_refused(path):
     client = Client(enforce_csrf_checks=True)
     response = client.post(path, {"code": "x"})
     assert response.status_code == 403
+
+
+def test_a_flood_of_access_requests_from_one_address_is_refused_politely(client):
+    from accounts.models import AccessRequest
+
+    data = {
+        "organisation_name": "Flood SA", "organisation_number": "CHE-116.281.710",
+        "contact_first_name": "Flo", "contact_last_name": "Od", "email": "flo@example.ch",
+        "mobile": "079 123 45 67", "language": "fr",
+    }
+    statuses = [client.post("/access-request/employer/", data).status_code for _ in range(6)]
+    assert statuses == [302] * 5 + [200]
+    assert AccessRequest.objects.count() == 5
+    last = client.post("/access-request/employer/", data)
+    assert "trop de demandes" in last.content.decode()
