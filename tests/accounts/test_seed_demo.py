@@ -37,3 +37,14 @@ def test_seed_demo_loads_the_fund_once(settings, capsys):
     person = User.objects.get(email="insured@demo.ch").insured_person
     cert = person.certificates.get()
     assert cert.savings_capital > 0 and cert.projected_pension_65 > 0
+
+
+def test_the_readme_demo_registration_code_opens_the_wizard(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    response = client.post("/register/", {
+        "ahv_number": "7569217076985", "birth_date": "12.04.1968", "code": "demo-2026-alpn",
+        "accept_terms": "on",
+    })
+    assert response.status_code == 302
+    assert response["Location"] == "/register/user/"
