@@ -44,6 +44,14 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["reset_second_factor", "unlock_login"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser hands out rights: a support colleague who may edit accounts must not
+        # be able to make anyone (himself included) staff or superuser.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
+        return readonly
+
     @admin.action(description=_("Réinitialiser le deuxième facteur"), permissions=["change"])
     def reset_second_factor(self, request, queryset) -> None:
         users = list(queryset)

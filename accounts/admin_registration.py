@@ -112,7 +112,8 @@ class RegistrationCodeAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "accounts/register/admin_issue_code.html", context)
 
-    @admin.action(description=gettext_lazy("Révoquer les codes sélectionnés"))
+    @admin.action(description=gettext_lazy("Révoquer les codes sélectionnés"),
+                  permissions=["change"])
     def revoke_codes(self, request, queryset):
         revoked = 0
         for code in queryset:
@@ -176,14 +177,15 @@ class AccessRequestAdmin(admin.ModelAdmin):
         return letters
 
     @admin.action(description=gettext_lazy("Approuver : envoyer le code par e-mail et "
-                                           "télécharger les lettres"))
+                                           "télécharger les lettres"), permissions=["change"])
     def approve_requests(self, request, queryset):
         letters = self._approve(request, list(queryset))
         if letters:
             return _pdf_response(letters_pdf(letters), "codes-acces.pdf")
         return None
 
-    @admin.action(description=gettext_lazy("Refuser les demandes sélectionnées"))
+    @admin.action(description=gettext_lazy("Refuser les demandes sélectionnées"),
+                  permissions=["change"])
     def reject_requests(self, request, queryset):
         rejected = sum(
             reg.access_request_reject(access_request=ar, decided_by=request.user, request=request)

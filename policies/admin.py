@@ -45,6 +45,16 @@ class InsuredPersonAdmin(admin.ModelAdmin):
     list_select_related = ("contract",)
     inlines = [CertificateInline]
 
+    # Address, civil status and bank account change only through a change request, so that
+    # two colleagues check them (four eyes) and the old contacts are told.
+    FOUR_EYES_FIELDS = ("street", "postcode", "city", "country", "civil_status", "iban")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly += self.FOUR_EYES_FIELDS
+        return readonly
+
 
 @admin.register(models.Certificate)
 class CertificateAdmin(admin.ModelAdmin):
@@ -143,7 +153,8 @@ class DocumentAdmin(admin.ModelAdmin):
         if wants_publish:
             services.document_publish(document=obj)
 
-    @admin.action(description=_("Publier les documents choisis (avis à la personne)"))
+    @admin.action(description=_("Publier les documents choisis (avis à la personne)"),
+                  permissions=["change"])
     def publish(self, request, queryset):
         published = sum(services.document_publish(document=doc) for doc in queryset)
         self.message_user(
@@ -224,11 +235,13 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         if change:
             super().save_related(request, form, formsets, change)
 
-    @admin.action(description=_("1er contrôle : valider les demandes choisies"))
+    @admin.action(description=_("1er contrôle : valider les demandes choisies"),
+                  permissions=["change"])
     def validate(self, request, queryset):
         self._run(request, queryset, services.change_request_validate, _("validée(s)"))
 
-    @admin.action(description=_("2e contrôle : approuver et appliquer (autre collègue)"))
+    @admin.action(description=_("2e contrôle : approuver et appliquer (autre collègue)"),
+                  permissions=["change"])
     def approve(self, request, queryset):
         self._run(request, queryset, services.change_request_approve, _("approuvée(s)"))
 

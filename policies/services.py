@@ -161,11 +161,28 @@ def change_request_submit(
     return change
 
 
+CHANGE_FIELDS = {
+    ChangeRequest.Kind.ADDRESS: ("street", "postcode", "city", "country"),
+    ChangeRequest.Kind.CIVIL_STATUS: ("civil_status",),
+    ChangeRequest.Kind.BANK_ACCOUNT: ("iban",),
+}
+
+
+def _refuse_own_request(change: ChangeRequest, by: User) -> None:
+    """A support colleague who is insured in the fund never checks a change of his own data."""
+    if by.pk == change.submitted_by_id or by.insured_person_id == change.person_id:
+        raise FourEyesError(
+            _("Principe des quatre yeux : vous ne pouvez pas traiter une demande qui concerne "
+              "vos propres données.")
+        )
+
+
 @transaction.atomic
 def change_request_validate(*, change: ChangeRequest, by: User, note: str = "") -> ChangeRequest:
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
     if change.status != RequestStatus.RECEIVED:
         raise ValidationError(_("Seule une demande reçue peut être validée."))
+    _refuse_own_request(change, by)
     change.status = RequestStatus.IN_PROGRESS
     change.validated_by, change.validated_at = by, timezone.now()
     change.save(update_fields=["status", "validated_by", "validated_at"])
@@ -187,10 +204,12 @@ def change_request_approve(*, change: ChangeRequest, by: User) -> ChangeRequest:
             _("Principe des quatre yeux : une autre personne que celle qui a saisi ou validé "
               "la demande doit l'approuver.")
         )
+    _refuse_own_request(change, by)
     person = InsuredPerson.objects.select_for_update().get(pk=change.person_id)
-    for field, value in change.data.items():
-        if field in ("street", "postcode", "city", "country", "civil_status", "iban"):
-            setattr(person, field, value)
+    # Only the fields of this kind of request: an "address" change never carries an IBAN.
+    for field in CHANGE_FIELDS[change.kind]:
+        if field in change.data:
+            setattr(person, field, change.data[field])
     person.save()
     change.status = RequestStatus.DONE
     change.approved_by, change.approved_at = by, timezone.now()
