@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import admin_registration  # noqa: F401 - registers its ModelAdmins
+from .letters import Letter, letters_pdf
 from .models import (
     Membership,
     OutboxMessage,
@@ -16,6 +20,7 @@ from .models import (
     User,
     UserSession,
 )
+from .reenrol import reenrol_code_issue
 from .security import unlock
 from .services import second_factor_reset
 
@@ -25,6 +30,29 @@ class MembershipInline(admin.TabularInline):
     fk_name = "user"
     extra = 0
     raw_id_fields = ("insured_person", "employer", "agency", "granted_by")
+
+
+def reenrol_letter(user: User, issued) -> Letter:
+    person = user.insured_person
+    address = [user.get_full_name()]
+    if person is not None:
+        address += [person.street, f"{person.postcode} {person.city}".strip()]
+    return Letter(
+        address=[line for line in address if line],
+        salutation=gettext("Madame, Monsieur,"),
+        code=issued.plain,
+        expires_at=issued.code.expires_at,
+        register_path=reverse("factor-reenrol"),
+        reference=gettext("Compte : %(email)s") % {"email": user.email},
+        language=user.language,
+        steps=[
+            gettext("1. Connectez-vous comme d'habitude avec votre e-mail (ou numéro AVS) et "
+                    "votre mot de passe sur %(url)s") % {"url": settings.SITE_URL},
+            gettext("2. Saisissez ce code lorsqu'il vous est demandé."),
+            gettext("3. Configurez votre nouvelle application d'authentification ou votre "
+                    "nouveau numéro de mobile, et gardez vos codes de secours en lieu sûr."),
+        ],
+    )
 
 
 @admin.register(User)
@@ -52,24 +80,33 @@ class UserAdmin(BaseUserAdmin):
             readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
         return readonly
 
-    @admin.action(description=_("Réinitialiser le deuxième facteur"), permissions=["change"])
-    def reset_second_factor(self, request, queryset) -> None:
+    @admin.action(description=_("Réinitialiser le deuxième facteur (téléphone perdu)"),
+                  permissions=["change"])
+    def reset_second_factor(self, request, queryset):
         users = list(queryset)
+        letters = []
         for user in users:
             second_factor_reset(user=user, by=request.user, request=request)
+            letters.append(reenrol_letter(user, reenrol_code_issue(user=user, by=request.user)))
         self.message_user(
             request,
             ngettext(
                 "Deuxième facteur réinitialisé pour %(count)d compte : appareils et codes de "
-                "secours supprimés, sessions fermées. Envoyez maintenant par la poste un nouveau "
-                "code d'enregistrement à la personne (jamais par téléphone ni par e-mail).",
+                "secours supprimés, sessions fermées. La lettre avec le code de réactivation "
+                "est téléchargée maintenant : envoyez-la par la poste (jamais par téléphone ni "
+                "par e-mail).",
                 "Deuxième facteur réinitialisé pour %(count)d comptes : appareils et codes de "
-                "secours supprimés, sessions fermées. Envoyez maintenant par la poste un nouveau "
-                "code d'enregistrement à chaque personne (jamais par téléphone ni par e-mail).",
+                "secours supprimés, sessions fermées. Les lettres avec les codes de réactivation "
+                "sont téléchargées maintenant : envoyez-les par la poste (jamais par téléphone "
+                "ni par e-mail).",
                 len(users),
             ) % {"count": len(users)},
             messages.WARNING,
         )
+        response = HttpResponse(letters_pdf(letters), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="reactivation.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description=_("Débloquer la connexion (après 10 essais)"),
                   permissions=["change"])

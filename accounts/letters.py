@@ -30,6 +30,7 @@ class Letter:
     reference: str = ""  # e.g. the masked AHV number or the organisation
     language: str = "fr"
     extra: list[str] = field(default_factory=list)
+    steps: list[str] | None = None  # instead of the registration steps (e.g. re-enrolment)
 
 
 def _wrap(text: str, width: int = 88) -> list[str]:
@@ -96,13 +97,13 @@ def _page(pdf: canvas.Canvas, letter: Letter, width: float, height: float) -> No
     pdf.drawString(left + 50 * mm, y - 1 * mm, letter.code)
     y -= 16 * mm
     pdf.setFont("Helvetica", 11)
-    steps = [
+    steps = letter.steps or [
         _("1. Ouvrez %(url)s") % {"url": f"{settings.SITE_URL}{letter.register_path}"},
         _("2. Suivez les 5 étapes : identification, données d'utilisateur, confirmation de "
           "l'e-mail, choix et confirmation du deuxième facteur."),
         _("3. Gardez vos codes de secours en lieu sûr."),
-        *letter.extra,
     ]
+    steps = [*steps, *letter.extra]
     for step in steps:
         for line in _wrap(step):
             pdf.drawString(left, y, line)

@@ -4,11 +4,13 @@ import time
 from binascii import unhexlify
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,6 +23,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
+from django_otp import devices_for_user
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
@@ -30,7 +33,7 @@ from two_factor.utils import get_otpauth_url
 
 from portals.access import VerifiedMixin
 
-from . import services
+from . import reenrol, services
 from .backends import find_user_by_login
 from .forms import (
     AuthenticatorForm,
@@ -555,3 +558,61 @@ class PasswordForgotNewView(View):
 
 class PasswordForgotDoneView(TemplateView):
     template_name = "accounts/password_forgot_done.html"
+
+
+class ReenrolForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code reçu par courrier"), max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class FactorReenrolView(View):
+    """After support reset a lost phone: the posted code, then a new second factor."""
+
+    template_name = "accounts/factor_reenrol.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.is_verified() or not reenrol.reenrol_required(request.user):
+            return redirect("portal-chooser")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": ReenrolForm()})
+
+    def post(self, request):
+        from . import registration as reg
+
+        form = ReenrolForm(request.POST)
+        if form.is_valid():
+            try:
+                reenrol.reenrol_redeem(user=request.user, code=form.cleaned_data["code"],
+                                       request=request)
+            except reg.IdentificationLocked:
+                form.add_error(None, _("Trop d'essais : pour votre sécurité, la saisie est "
+                                       "bloquée pendant une heure."))
+            except reg.IdentificationFailed:
+                form.add_error("code", _("Ce code n'est pas valable pour votre compte. Après 5 "
+                                         "essais, la saisie est bloquée pendant une heure."))
+            else:
+                return redirect("two_factor:setup")
+        return render(request, self.template_name, {"form": form})
+
+
+class FactorSetupView(two_factor_views.SetupView):
+    """two_factor's first set-up, only for an account without any factor; after a reset by
+    support, only once the posted code was given (FactorReenrolView)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if any(True for _ in devices_for_user(request.user, confirmed=True)):
+            return redirect("profile")
+        if reenrol.reenrol_required(request.user) and not reenrol.reenrol_allowed(request):
+            return redirect("factor-reenrol")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_prefix(self, request, *args, **kwargs):
+        return "setup_view"  # the library's form prefix, which its templates and tests expect

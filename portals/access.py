@@ -27,6 +27,10 @@ def gate_redirect(request: HttpRequest):
 
         if any(True for _ in devices_for_user(user)):
             return redirect_to_login(request.get_full_path())
+        from accounts.reenrol import reenrol_required
+
+        if reenrol_required(user):
+            return redirect(reverse("factor-reenrol"))
         return redirect(reverse("two_factor:setup"))
     if not terms_accepted_current(user, request.session):
         return redirect(f"{reverse('terms')}?next={request.get_full_path()}")

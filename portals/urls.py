@@ -6,7 +6,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from two_factor.admin import AdminSiteOTPRequired
-from two_factor.views import QRGeneratorView, SetupCompleteView, SetupView
+from two_factor.views import QRGeneratorView, SetupCompleteView
 
 from accounts import views as account_views
 
@@ -18,7 +18,7 @@ admin.site.site_title = "Support"
 
 two_factor_patterns = [
     path("account/login/", account_views.LoginView.as_view(), name="login"),
-    path("account/two_factor/setup/", SetupView.as_view(), name="setup"),
+    path("account/two_factor/setup/", account_views.FactorSetupView.as_view(), name="setup"),
     path("account/two_factor/qrcode/", QRGeneratorView.as_view(), name="qr"),
     path("account/two_factor/setup/complete/", SetupCompleteView.as_view(),
          name="setup_complete"),
@@ -32,6 +32,8 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("account/logout/", LogoutView.as_view(), name="logout"),
+    path("account/two_factor/reenrol/", account_views.FactorReenrolView.as_view(),
+         name="factor-reenrol"),
     path("account/login/", account_views.LoginView.as_view(), name="login"),
     # Only the parts of django-two-factor-auth we use: the login wizard (ours) and first set-up.
     # Its own profile, disable, backup-token and phone pages are replaced by /profile/ (re-auth,
