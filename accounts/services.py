@@ -9,7 +9,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -417,11 +417,20 @@ def email_change_start(*, user: User, new_email: str) -> VerificationCode:
     return row
 
 
+class EmailTaken(Exception):
+    """The new address was given to another account meanwhile."""
+
+
 def email_change_confirm(*, user: User, row: VerificationCode,
                          request: HttpRequest | None = None) -> None:
     old_email = user.email
-    user.email = row.target.lower()
-    user.save(update_fields=["email"])
+    new_email = row.target.lower()
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(email=new_email)
+    except IntegrityError:
+        raise EmailTaken from None
+    user.email = new_email
     security_event_record(user=user, kind=SecurityEvent.Kind.EMAIL_CHANGED, request=request)
     email_send(
         to=old_email, user=user, template="emails/security_email_changed.txt",

@@ -79,6 +79,18 @@ class LoginView(two_factor_views.LoginView):
     )
     sms_error = ""
 
+    def post(self, *args, **kwargs):
+        # A challenge or a later step asked for before the password was given: start over
+        # instead of failing inside the library (it expects the password step's data).
+        wants_later_step = "challenge_device" in self.request.POST or (
+            self.request.POST.get(f"{self.get_prefix(self.request)}-current_step")
+            not in (None, self.AUTH_STEP)
+        )
+        if wants_later_step and not self.get_user():
+            self.storage.reset()
+            return redirect("login")
+        return super().post(*args, **kwargs)
+
     def get_form(self, step=None, **kwargs):
         if (step or self.steps.current) == self.TOKEN_STEP:
             self.form_list[self.TOKEN_STEP] = TokenForm
@@ -343,7 +355,13 @@ class _CodeConfirmView(_ChangeWithCodeView):
                 code_id=row.pk, purpose=self.purpose, code=form.cleaned_data["code"]
             )
             if result is CodeCheck.OK:
-                self.confirm(request, row)
+                try:
+                    self.confirm(request, row)
+                except services.EmailTaken:
+                    del request.session[self.session_key]
+                    messages.error(request, _("Cette adresse e-mail ne peut pas être utilisée. "
+                                              "Choisissez-en une autre."))
+                    return redirect(self.restart_url_name)
                 del request.session[self.session_key]
                 messages.success(request, self.success_message)
                 return redirect("profile")

@@ -26,6 +26,11 @@ from .models import Certificate, InsuredPerson, PensionPayment
 Block = tuple
 
 
+def _one_line(value) -> str:
+    """One line per cell: a line break typed into an address must not blow up the layout."""
+    return " ".join(str(value).split())
+
+
 def day(value: date | None) -> str:
     return value.strftime("%d.%m.%Y") if value else "–"
 
@@ -54,7 +59,7 @@ def pdf_build(title: str, blocks: Iterable[Block], *, subject: str = "") -> byte
         elif kind == "p":
             story.append(Paragraph(escape(block[1]), styles["Normal"]))
         elif kind == "facts":
-            rows = [[str(label), str(value)] for label, value in block[1]]
+            rows = [[_one_line(label), _one_line(value)] for label, value in block[1]]
             if rows:
                 table = Table(rows, colWidths=[95 * mm, 70 * mm])
                 table.setStyle(grid)
@@ -62,7 +67,8 @@ def pdf_build(title: str, blocks: Iterable[Block], *, subject: str = "") -> byte
                 story.append(table)
         elif kind == "table":
             header: Sequence[str] = block[1]
-            rows = [[str(c) for c in header]] + [[str(c) for c in row] for row in block[2]]
+            rows = [[_one_line(c) for c in header]] + [[_one_line(c) for c in row]
+                                                      for row in block[2]]
             table = Table(rows, repeatRows=1)
             table.setStyle(grid)
             table.setStyle(TableStyle([

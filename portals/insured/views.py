@@ -511,7 +511,9 @@ class BankAccountChangeView(PersonMixin, PensionerOnlyMixin, RecentAuthRequiredM
 
 # --- my data (nFADP art. 25/28) ------------------------------------------------------------------
 
-class MyDataView(PersonMixin, TemplateView):
+class MyDataView(PersonMixin, RecentAuthRequiredMixin, TemplateView):
+    """The export holds the full AHV number and the bank account: password again first."""
+
     template_name = "insured/my_data.html"
 
     def post(self, request, *args, **kwargs):

@@ -164,3 +164,11 @@ def test_setting_up_the_first_factor_verifies_and_renews_the_session_key(client,
     assert session_key(client) != before
     assert client.get("/insured/").status_code == 200
     assert SecurityEvent.objects.filter(user=insured, kind="device_added").exists()
+
+
+@pytest.mark.django_db
+def test_a_challenge_without_a_password_step_starts_over_instead_of_failing(client):
+    response = client.post("/account/login/", {"challenge_device": "otp_totp.totpdevice/1",
+                                               "login_view-current_step": "token"})
+    assert response.status_code == 302
+    assert response["Location"] == "/account/login/"

@@ -207,3 +207,18 @@ def test_a_login_with_the_second_factor_counts_as_a_fresh_reauth(client, insured
     post_password(client, insured.email)
     post_token(client, totp_now(insured))
     assert client.get("/profile/email/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_address_taken_meanwhile_is_refused_with_a_message_not_an_error(me, insured):
+    from tests import factories as f
+
+    reauthed(me)
+    me.post("/profile/email/", {"email": "taken.later@example.ch"})
+    code = outbox_code("taken.later@example.ch")
+    f.UserFactory(email="taken.later@example.ch")
+    response = me.post("/profile/email/confirm/", {"code": code}, follow=True)
+    assert response.status_code == 200
+    assert "ne peut pas être utilisée" in response.content.decode()
+    insured.refresh_from_db()
+    assert insured.email == "claire@example.ch"

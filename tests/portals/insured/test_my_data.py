@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_json_export_holds_everything_about_me_and_nobody_else(
         as_user, insured, insured_person, other_insured, certificate_document, simulation,
         change_request):
-    response = as_user(insured).post(reverse("insured:my-data"), {"format": "json"})
+    response = _fresh(as_user, insured).post(reverse("insured:my-data"), {"format": "json"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
@@ -33,13 +33,13 @@ def test_json_export_holds_everything_about_me_and_nobody_else(
 
 
 def test_pdf_export_is_readable(as_user, insured):
-    response = as_user(insured).post(reverse("insured:my-data"), {"format": "pdf"})
+    response = _fresh(as_user, insured).post(reverse("insured:my-data"), {"format": "pdf"})
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
 
 
 def test_fourth_export_within_an_hour_is_refused_and_counted_in_the_database(as_user, insured):
-    client = as_user(insured)
+    client = _fresh(as_user, insured)
     for _ in range(3):
         assert client.post(reverse("insured:my-data"), {"format": "json"}).status_code == 200
     refused = client.post(reverse("insured:my-data"), {"format": "pdf"})
@@ -52,5 +52,20 @@ def test_fourth_export_within_an_hour_is_refused_and_counted_in_the_database(as_
 
 
 def test_the_page_itself_exports_nothing(as_user, insured):
-    assert as_user(insured).get(reverse("insured:my-data")).status_code == 200
+    assert _fresh(as_user, insured).get(reverse("insured:my-data")).status_code == 200
     assert not SecurityEvent.objects.filter(kind="data_export").exists()
+
+
+def _fresh(as_user, user):
+    """Logged in and the password given again a moment ago (the export needs it)."""
+    from tests.portals.insured.conftest import reauthenticate
+
+    client = as_user(user)
+    reauthenticate(client)
+    return client
+
+
+def test_the_export_asks_for_the_password_again(as_user, insured):
+    response = as_user(insured).post(reverse("insured:my-data"), {"format": "json"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("reauth"))

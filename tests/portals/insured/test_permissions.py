@@ -45,7 +45,7 @@ MATRIX: dict[str, Case] = {
     "change-civil-status": Case(),
     "change-bank-account": Case(owner="pensioner", reauth=True),
     "change-detail": Case(obj="change_request"),
-    "my-data": Case(),
+    "my-data": Case(reauth=True),
     "help": Case(),
 }
 NAMES = sorted(p.name for p in urlpatterns)
