@@ -95,8 +95,10 @@ PENSION_PAYMENT_DAY = 25
 
 
 def document_for_insured(person: InsuredPerson, pk: int) -> Document:
+    # A generated certificate must be this person's own, whatever support linked by mistake.
     document = (
-        documents_for_insured(person).select_related("certificate").filter(pk=pk).first()
+        documents_for_insured(person).select_related("certificate")
+        .filter(Q(certificate__isnull=True) | Q(certificate__person=person), pk=pk).first()
     )
     if document is None:
         raise Http404

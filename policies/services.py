@@ -27,6 +27,7 @@ from .models import (
     InsuredPerson,
     RequestStatus,
 )
+from .validators import normalize_payout_iban
 
 DATA_EXPORT_LIMIT = 3
 DATA_EXPORT_WINDOW = timedelta(hours=1)
@@ -205,6 +206,9 @@ def change_request_approve(*, change: ChangeRequest, by: User) -> ChangeRequest:
               "la demande doit l'approuver.")
         )
     _refuse_own_request(change, by)
+    if change.kind == ChangeRequest.Kind.BANK_ACCOUNT:
+        # Also for a change recorded by support in the admin: never a QR-IBAN or a typo.
+        change.data["iban"] = normalize_payout_iban(change.data.get("iban", ""))
     person = InsuredPerson.objects.select_for_update().get(pk=change.person_id)
     # Only the fields of this kind of request: an "address" change never carries an IBAN.
     for field in CHANGE_FIELDS[change.kind]:

@@ -30,3 +30,25 @@ def normalize_uid(value: str) -> str:
 
 def validate_uid(value: str) -> None:
     normalize_uid(value)
+
+
+QR_IID = range(30000, 32000)  # Swiss/Liechtenstein QR-IBANs: for QR bills, never for payouts
+
+
+def normalize_payout_iban(value: str) -> str:
+    """The compact IBAN of an account a pension can be paid to; ValidationError otherwise."""
+    from stdnum import iban
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    try:
+        number = iban.validate(value or "")
+    except StdnumError:
+        raise ValidationError(
+            _("Cet IBAN n'est pas valable : vérifiez chaque caractère."), code="invalid_iban"
+        ) from None
+    if number[:2] in ("CH", "LI") and int(number[4:9]) in QR_IID:
+        raise ValidationError(
+            _("C'est un QR-IBAN, réservé aux factures QR : indiquez l'IBAN de votre compte."),
+            code="qr_iban",
+        )
+    return number

@@ -11,15 +11,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
-from stdnum.exceptions import ValidationError as StdnumError
 
 from policies.models import InsuredPerson
+from policies.validators import normalize_payout_iban
 from portals.templatetags.swiss import chf
 from simulations import engine
 
 MAX_AMOUNT = Decimal("10000000")  # CHF 10 million: above that it is a typing error
 DATE_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y"]
-QR_IID = range(30000, 32000)
 COUNTRIES = [
     ("CH", _("Suisse")), ("LI", _("Liechtenstein")), ("FR", _("France")), ("DE", _("Allemagne")),
     ("IT", _("Italie")), ("AT", _("Autriche")), ("ES", _("Espagne")), ("PT", _("Portugal")),
@@ -409,16 +408,7 @@ class BankAccountForm(EffectiveDateMixin, forms.Form):
                                     help_text=_("Au format JJ.MM.AAAA."))
 
     def clean_iban(self):
-        raw = self.cleaned_data["iban"]
-        try:
-            number = stdnum_iban.validate(raw)
-        except StdnumError:
-            raise forms.ValidationError(_(
-                "Cet IBAN n'est pas valable : vérifiez chaque caractère.")) from None
-        if number[:2] in ("CH", "LI") and int(number[4:9]) in QR_IID:
-            raise forms.ValidationError(_(
-                "C'est un QR-IBAN, réservé aux factures QR : indiquez l'IBAN de votre compte."))
-        return number
+        return normalize_payout_iban(self.cleaned_data["iban"])
 
     def formatted_iban(self) -> str:
         return stdnum_iban.format(self.cleaned_data["iban"])

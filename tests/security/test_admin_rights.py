@@ -87,3 +87,17 @@ def test_a_request_applies_only_the_fields_of_its_kind(terms, insured_person):
     person = InsuredPerson.objects.get(pk=insured_person.pk)
     assert person.street == "Rue Neuve 1"
     assert person.iban == ""
+
+
+def test_a_qr_iban_recorded_in_the_admin_is_refused_at_approval(terms, insured_person):
+    from django.core.exceptions import ValidationError
+
+    first, second = _staff("c@fund.ch"), _staff("d@fund.ch")
+    change = change_request_submit(person=insured_person, kind=ChangeRequest.Kind.BANK_ACCOUNT,
+                                   data={"iban": "CH44 3199 9123 0008 8901 2"},
+                                   effective_date=date(2026, 12, 1), recorded_by=first)
+    change_request_validate(change=change, by=second)
+    third = _staff("e@fund.ch")
+    with pytest.raises(ValidationError, match="QR-IBAN"):
+        change_request_approve(change=change, by=third)
+    assert InsuredPerson.objects.get(pk=insured_person.pk).iban == ""

@@ -110,3 +110,13 @@ def test_nothing_is_visible_before_the_current_terms_are_accepted(as_user, insur
     assert certificate_document.first_read_at is None
     TermsAcceptance.objects.create(user=insured, version=2)
     assert client.get(reverse("insured:documents")).status_code == 200
+
+
+def test_a_document_linked_to_someone_elses_certificate_is_not_served(
+        as_user, insured, insured_person, other_insured):
+    from tests.portals.insured.conftest import make_document
+
+    foreign = other_insured.insured_person.certificates.get()
+    document = make_document(insured_person, certificate=foreign)
+    response = as_user(insured).get(reverse("insured:document-download", args=[document.pk]))
+    assert response.status_code == 404

@@ -207,3 +207,18 @@ def test_rejected_request_shows_the_reason(as_user, insured, service_request, su
     body = as_user(insured).get(reverse("insured:request-detail", args=[service_request.pk])
                                 ).content.decode()
     assert "Refusée" in body and "Rachat déjà effectué cette année." in body
+
+
+def test_turning_50_before_the_withdrawal_keeps_at_least_todays_capital(
+        as_user, insured, insured_person):
+    today = date.today()
+    insured_person.birth_date = date(today.year - 49, 1, 1)  # 49 today, 51 at the withdrawal
+    insured_person.save()
+    capital = insured_person.certificates.get().savings_capital  # 187'650.35
+    withdrawal = date(today.year + 2, 1, 15)
+    response = _wef(as_user(insured), amount="150000",
+                    withdrawal_date=withdrawal.strftime("%d.%m.%Y"))
+    result = response.context["result"]
+    assert result is not None, response.context["form"].errors
+    # Not capped at half the capital (93'825): at least today's capital counts as "at 50".
+    assert float(result["max_withdrawal"]) >= float(capital) * 0.99
