@@ -159,7 +159,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "channel", "recipient", "status", "attempts", "sent_at")
     list_filter = ("channel", "status")
     search_fields = ("recipient",)
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    # The text may hold a login or registration code: support sees that a message left, not
+    # what it said.
+    exclude = ("body",)
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "body"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -55,6 +55,10 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
         return DeliveryOutcome.SENT
 
 
+REDACTED = "[texte effacé]"
+REDACT_AFTER_MINUTES = 15
+
+
 def outbox_housekeeping(*, stale_after_seconds: int = 120) -> dict[str, int]:
     """Expire codes nobody sent in time, and re-queue rows whose task was lost (never tried).
 
@@ -76,4 +80,9 @@ def outbox_housekeeping(*, stale_after_seconds: int = 120) -> dict[str, int]:
     )
     for pk in stale:
         deliver_message.delay(pk)
-    return {"expired": expired, "requeued": len(stale)}
+    # Texts carry codes (login, registration): once a message is done with, keep that it was
+    # sent, to whom and when, but not what it said.
+    redacted = OutboxMessage.objects.filter(
+        created_at__lte=now - timedelta(minutes=REDACT_AFTER_MINUTES),
+    ).exclude(status=OutboxMessage.Status.PENDING).exclude(body=REDACTED).update(body=REDACTED)
+    return {"expired": expired, "requeued": len(stale), "redacted": redacted}

@@ -141,3 +141,21 @@ def test_housekeeping_requeues_a_lost_row_and_expires_an_old_code():
     assert lost.status == "sent"  # eager mode: the re-queued task ran
     assert late.status == "expired"
     assert tried.status == "pending" and tried.attempts == 1  # never re-sent blindly
+
+
+def test_texts_are_erased_once_delivered_and_old_and_never_shown_in_admin(as_user, support):
+    from accounts.outbox import REDACTED
+    from accounts.tasks import housekeeping
+
+    old = _sms(status="sent")
+    OutboxMessage.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(minutes=20))
+    fresh = _sms(status="sent")
+    housekeeping.apply().get()
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.body == REDACTED
+    assert fresh.body == "Votre code: 447683"  # still readable on /dev/outbox/ for a moment
+    page = as_user(support).get(f"/admin/accounts/outboxmessage/{fresh.pk}/change/")
+    assert page.status_code == 200
+    assert "447683" not in page.content.decode()
