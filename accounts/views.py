@@ -491,9 +491,13 @@ class PasswordForgotView(View):
                         purpose=purpose, user=None, target=target
                     )
                     mode = "sms"
-        except SmsLimitExceeded as exc:
-            form.add_error(None, exc.message)
-            return render(request, self.template_name, {"form": form})
+        except SmsLimitExceeded:
+            # Answer exactly as for an unknown login: a limit message here would tell a
+            # stranger that the account exists (and that its SMS budget is used up).
+            row, _code = services.verification_code_issue(
+                purpose=purpose, user=None, target=target
+            )
+            mode = "sms"
         request.session[RESET_SESSION] = {"code_id": row.pk, "mode": mode}
         return redirect("password-forgot-code")
 

@@ -156,3 +156,25 @@ def test_no_code_or_password_lands_in_the_session(client, sms_insured):
         decoded = str(session.get_decoded())
         assert sent not in decoded and NEW_PASSWORD not in decoded
     assert TOTPDevice.objects.filter(user=sms_insured).exists()
+
+
+@pytest.mark.django_db
+def test_an_account_at_its_sms_limit_looks_like_an_unknown_login(client, insured):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from two_factor.plugins.phonenumber.models import PhoneDevice
+
+    from accounts.models import OutboxMessage
+
+    PhoneDevice.objects.create(user=insured, name="default", number="+41791230000",
+                               method="sms", confirmed=True)
+    for _ in range(10):  # the account's 10 SMS of the day, spread over the day
+        row = OutboxMessage.objects.create(channel="sms", recipient="+41791230000", body="x",
+                                           user=insured)
+        OutboxMessage.objects.filter(pk=row.pk).update(
+            created_at=timezone.now() - timedelta(hours=2))
+    known = client.post("/password/forgot/", {"login": insured.email})
+    unknown = Client().post("/password/forgot/", {"login": "nobody@example.ch"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
