@@ -45,7 +45,7 @@ from .forms import (
     MobileForm,
     TokenForm,
 )
-from .models import BackupCodeDevice, VerificationCode, hash_code
+from .models import BackupCodeDevice, UserSession, VerificationCode, hash_code
 from .reauth import RecentAuthRequiredMixin
 from .security import login_identifier, unlock
 from .selectors import (
@@ -179,7 +179,11 @@ class PasswordChangeView(VerifiedMixin, auth_views.PasswordChangeView):
             user=user, password=form.cleaned_data["new_password1"], request=self.request,
             keep_session_key=self.request.session.session_key,
         )
-        update_session_auth_hash(self.request, user)
+        old_key = self.request.session.session_key
+        update_session_auth_hash(self.request, user)  # gives the session a new key
+        # Keep this session listed (and endable) under its new key.
+        UserSession.objects.filter(session_key=old_key).delete()
+        services.user_session_record(request=self.request, user=user)
         messages.success(
             self.request,
             _("Votre mot de passe a été modifié. Vos autres sessions ont été fermées."),
