@@ -1,28 +1,67 @@
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from simulations.models import ServiceRequest
 
-from .dashboard_cache import dashboard_touch
-from .models import Certificate, ChangeRequest, Document, InsuredPerson, Pension, PensionPayment
+from .dashboard_cache import dashboard_touch, dashboard_touch_everyone
+from .models import (
+    Certificate,
+    ChangeRequest,
+    Contract,
+    Document,
+    Employer,
+    InsuredPerson,
+    Pension,
+    PensionPayment,
+    Plan,
+)
 
-PERSON_OF = {
-    InsuredPerson: lambda obj: obj.pk,
-    Certificate: lambda obj: obj.person_id,
-    Document: lambda obj: obj.insured_person_id,
-    Pension: lambda obj: obj.person_id,
-    PensionPayment: lambda obj: Pension.objects.filter(pk=obj.pension_id)
-    .values_list("person_id", flat=True).first(),
-    ChangeRequest: lambda obj: obj.person_id,
-    ServiceRequest: lambda obj: obj.person_id,
+# Every model the insured dashboard shows, and the field naming its person.
+OWNER_FIELD = {
+    InsuredPerson: "pk",
+    Certificate: "person_id",
+    Document: "insured_person_id",
+    Pension: "person_id",
+    ChangeRequest: "person_id",
+    ServiceRequest: "person_id",
 }
 
 
 def _touch(sender, instance, **kwargs) -> None:
-    dashboard_touch(PERSON_OF[sender](instance))
+    dashboard_touch(getattr(instance, OWNER_FIELD[sender]))
 
 
-for model in PERSON_OF:
-    post_save.connect(_touch, sender=model, dispatch_uid=f"dashboard-{model.__name__}")
-    post_delete.connect(_touch, sender=model, dispatch_uid=f"dashboard-{model.__name__}-del")
+def _touch_previous_owner(sender, instance, **kwargs) -> None:
+    """A record moved to another person leaves the previous owner's dashboard too."""
+    if instance.pk is None or sender is InsuredPerson:
+        return
+    field = OWNER_FIELD[sender]
+    previous = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True)
+    previous_owner = previous.first()
+    if previous_owner is not None and previous_owner != getattr(instance, field):
+        dashboard_touch(previous_owner)
+
+
+def _touch_payment(sender, instance, **kwargs) -> None:
+    dashboard_touch(
+        Pension.objects.filter(pk=instance.pension_id).values_list("person_id", flat=True).first()
+    )
+
+
+def _touch_everyone(sender, instance, **kwargs) -> None:
+    dashboard_touch_everyone()
+
+
+for model in OWNER_FIELD:
+    name = model.__name__
+    pre_save.connect(_touch_previous_owner, sender=model, dispatch_uid=f"dashboard-{name}-pre")
+    post_save.connect(_touch, sender=model, dispatch_uid=f"dashboard-{name}")
+    post_delete.connect(_touch, sender=model, dispatch_uid=f"dashboard-{name}-del")
+for model in (PensionPayment,):
+    post_save.connect(_touch_payment, sender=model, dispatch_uid="dashboard-payment")
+    post_delete.connect(_touch_payment, sender=model, dispatch_uid="dashboard-payment-del")
+for model in (Employer, Contract, Plan):
+    name = model.__name__
+    post_save.connect(_touch_everyone, sender=model, dispatch_uid=f"dashboard-{name}")
+    post_delete.connect(_touch_everyone, sender=model, dispatch_uid=f"dashboard-{name}-del")

@@ -131,3 +131,22 @@ def test_the_cached_dashboard_follows_the_language(as_user, insured):
     client.post("/i18n/setlang/", {"language": "de", "next": "/insured/"})
     body = client.get(reverse("insured:home")).content.decode()
     assert "Bonjour" not in body
+
+
+def test_a_certificate_moved_to_someone_else_leaves_the_first_dashboard(
+        as_user, insured, insured_person, other_insured):
+    client = as_user(insured)
+    assert "187&#x27;650.35" in client.get(reverse("insured:home")).content.decode()
+    certificate = insured_person.certificates.get()
+    certificate.person = other_insured.insured_person
+    certificate.year = 2025
+    certificate.save()
+    assert "187&#x27;650.35" not in client.get(reverse("insured:home")).content.decode()
+
+
+def test_a_renamed_employer_shows_on_the_next_dashboard(as_user, insured, employer):
+    client = as_user(insured)
+    client.get(reverse("insured:home"))
+    employer.name = "Boulangerie Renommée SA"
+    employer.save()
+    assert "Boulangerie Renommée SA" in client.get(reverse("insured:home")).content.decode()
