@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
 from importlib import import_module
@@ -32,9 +33,21 @@ from .models import (
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address. Behind N trusted proxies (TRUSTED_PROXY_COUNT) it is the N-th
+    entry from the right of X-Forwarded-For; entries further left are the client's to forge."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= count:
+            try:
+                return str(ipaddress.ip_address(hops[-count]))
+            except ValueError:
+                return remote
+    return remote
 
 
 def security_event_record(
