@@ -189,6 +189,10 @@ class Certificate(models.Model):
     annual_salary = models.DecimalField(_("salaire annuel déclaré"), **MONEY)
     insured_salary = models.DecimalField(_("salaire assuré"), **MONEY)
     savings_capital = models.DecimalField(_("avoir de vieillesse"), **MONEY)
+    bvg_savings_capital = models.DecimalField(
+        _("dont avoir de vieillesse LPP"), **MONEY, null=True, blank=True,
+        help_text=_("La part LPP (minimum légal) de l'avoir, pour garantir la rente minimale."),
+    )
     projected_capital_65 = models.DecimalField(_("avoir projeté à 65 ans"), **MONEY)
     projected_pension_65 = models.DecimalField(_("rente projetée à 65 ans (annuelle)"), **MONEY)
     disability_pension = models.DecimalField(_("rente d'invalidité (annuelle)"), **MONEY)

@@ -72,6 +72,13 @@ def projection_input_for(
         "sex": person.sex,
         "annual_salary": certificate.annual_salary,
         "savings_capital": certificate.savings_capital,
+        # The legal minimum pension (art. 14 BVG) is guaranteed on the BVG part of the capital
+        # only. Unknown BVG part: no guarantee shown rather than one computed on the whole
+        # capital, which would promise too much under a plan converting below 6.8 %.
+        "bvg_savings_capital": (
+            certificate.bvg_savings_capital
+            if certificate.bvg_savings_capital is not None else Decimal(0)
+        ),
         "insured_salary": certificate.insured_salary,
         "plan": engine_plan(person.contract.plan),
     }
@@ -124,6 +131,7 @@ def certificate_figures_for(
     return {
         "insured_salary": coordinated,
         "savings_capital": capital,
+        "bvg_savings_capital": capital,  # demo figures follow the BVG minimum plan
         "projected_capital_65": projection.capital_at_retirement,
         "projected_pension_65": projection.annual_pension,
         "disability_pension": _money(coordinated * Decimal("0.40")),

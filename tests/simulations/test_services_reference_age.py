@@ -38,3 +38,19 @@ def test_a_plan_may_fix_its_own_reference_age():
     person = f.InsuredPersonFactory(sex="F", birth_date=date(1960, 5, 1),
                                     contract=f.ContractFactory(plan=plan))
     assert reference_age_years(person, engine_plan(plan)) == 65
+
+
+def test_the_legal_minimum_is_guaranteed_on_the_bvg_part_only():
+    plan = f.PlanFactory(code="low-rate", conversion_rate=Decimal("0.0500"))
+    person = f.InsuredPersonFactory(sex="M", birth_date=date(1966, 3, 1),
+                                    contract=f.ContractFactory(plan=plan))
+    unknown = f.CertificateFactory(person=person, savings_capital=Decimal("400000"))
+    result = engine.project(projection_input_for(person, unknown, retirement_age=65))
+    # No BVG part on the certificate: the plan's 5 % applies, no guarantee is invented.
+    assert result.annual_pension == (result.capital_at_retirement * Decimal("0.05")).quantize(
+        Decimal("0.01"))
+    assert not result.bvg_minimum_applied
+    unknown.bvg_savings_capital = Decimal("380000")  # almost all of it is BVG money
+    result = engine.project(projection_input_for(person, unknown, retirement_age=65))
+    assert result.bvg_minimum_applied
+    assert result.annual_pension > result.capital_at_retirement * Decimal("0.05")
