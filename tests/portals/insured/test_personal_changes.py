@@ -226,3 +226,14 @@ def test_support_records_a_change_in_admin(client, colleagues, insured_person):
 def test_someone_elses_change_request_is_404(as_user, insured, other_change_request):
     assert as_user(insured).get(
         reverse("insured:change-detail", args=[other_change_request.pk])).status_code == 404
+
+
+def test_a_second_request_of_the_same_kind_waits_for_the_first(as_user, insured):
+    client = as_user(insured)
+    data = {"street": "Rue du Lac 12", "postcode": "1003", "city": "Lausanne", "country": "CH",
+            "effective_date": TODAY}
+    client.post(reverse("insured:change-address"), data)
+    second = client.post(reverse("insured:change-address"), {**data, "street": "Rue Neuve 3"})
+    assert second.status_code == 200
+    assert "déjà en cours" in second.content.decode()
+    assert ChangeRequest.objects.count() == 1
