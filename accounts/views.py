@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from binascii import unhexlify
+from datetime import timedelta
 
 import segno
 from django import forms
@@ -445,6 +446,7 @@ def _code_error(result: CodeCheck) -> str:
 
 RESET_SESSION = "password_reset"
 RESET_PER_LOGIN = 3  # codes per 5 minutes for one login, whether the account exists or not
+RESET_PER_ACCOUNT_DAY = 5
 
 
 @method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
@@ -470,6 +472,13 @@ class PasswordForgotView(View):
             return render(request, self.template_name, {"form": form})
         user = find_user_by_login(login)
         if user is not None and not user.is_active:
+            user = None
+        if user is not None and VerificationCode.objects.filter(
+            purpose=VerificationCode.Purpose.PASSWORD_RESET, user=user,
+            created_at__gte=timezone.now() - timedelta(days=1),
+        ).count() >= RESET_PER_ACCOUNT_DAY:
+            # Past the day's budget the account is treated like an unknown login: no code is
+            # sent and no guess can succeed (at most 5 x 5 guesses a day at an authenticator).
             user = None
         phone = services.phone_device_for(user) if user else None
         purpose = VerificationCode.Purpose.PASSWORD_RESET

@@ -178,3 +178,20 @@ def test_an_account_at_its_sms_limit_looks_like_an_unknown_login(client, insured
     unknown = Client().post("/password/forgot/", {"login": "nobody@example.ch"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
+
+
+@pytest.mark.django_db
+def test_a_sixth_reset_in_a_day_leads_nowhere(client, insured):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import VerificationCode
+
+    for _ in range(5):  # spread over the day, so the 3-per-5-minutes rule does not apply
+        client.post("/password/forgot/", {"login": insured.email})
+        VerificationCode.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    assert VerificationCode.objects.filter(user=insured).count() == 5
+    client.post("/password/forgot/", {"login": insured.email})
+    sixth = VerificationCode.objects.latest("pk")
+    assert sixth.user is None  # a code nobody can use: the account is not reachable today
