@@ -52,12 +52,6 @@ def axes_lockout_response(request, original_response=None, credentials=None):
     return render(request, "accounts/locked.html", status=200)
 
 
-def is_locked_out(request, username: str) -> bool:
-    from axes.handlers.proxy import AxesProxyHandler
-
-    return not AxesProxyHandler.is_allowed(request, {"auth-username": username})
-
-
 def record_factor_failure(request, user) -> None:
     """A wrong second-factor code counts towards the same lockout as a wrong password."""
     from axes.handlers.proxy import AxesProxyHandler

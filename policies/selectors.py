@@ -47,13 +47,6 @@ def staff_for_employer(membership: Membership) -> QuerySet[InsuredPerson]:
     return InsuredPerson.objects.filter(contract__employer_id=membership.employer_id)
 
 
-def staff_member_for(membership: Membership, pk: int) -> InsuredPerson:
-    person = staff_for_employer(membership).filter(pk=pk).first()
-    if person is None:
-        raise Http404
-    return person
-
-
 def employer_staff_counts(membership: Membership) -> dict[str, int]:
     counts = staff_for_employer(membership).aggregate(
         active=Count("pk", filter=Q(status=InsuredPerson.Status.ACTIVE)),
@@ -72,13 +65,6 @@ def policies_for_broker(membership: Membership) -> QuerySet[Policy]:
         mandates__agency_id=membership.agency_id,
         mandates__start_date__lte=today,
     ).distinct()
-
-
-def policy_for_broker(membership: Membership, number: str) -> Policy:
-    policy = policies_for_broker(membership).filter(number=number).select_related("holder").first()
-    if policy is None:
-        raise Http404
-    return policy
 
 
 def broker_counts(membership: Membership) -> dict[str, int]:

@@ -80,7 +80,3 @@ def capital_chart_svg(series: list[tuple[str, list[list]]], *, title: str, desc:
 
 def _age_label() -> str:
     return gettext("Âge")
-
-
-def legend_styles() -> list[tuple[str, str]]:
-    return STYLES
