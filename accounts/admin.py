@@ -178,7 +178,7 @@ class UserSessionAdmin(admin.ModelAdmin):
     list_display = ("user", "created_at", "last_seen", "ip_address")
     search_fields = ("user__email",)
     readonly_fields = ("user", "created_at", "last_seen", "ip_address", "user_agent")
-    exclude = ("session_key",)  # a live credential: support never needs to see it
+    exclude = ("key_hash",)
 
     def has_add_permission(self, request) -> bool:
         return False

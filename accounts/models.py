@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import Group, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -291,11 +292,15 @@ def default_code_expiry():
 
 
 class RegistrationCode(models.Model):
-    """Single-use activation code, printed on the certificate or sent after an access request."""
+    """Single-use activation code, printed on the certificate, sent after an access request, or
+    an invitation for a new support colleague (kind "staff", opened only by a superuser)."""
+
+    STAFF = "staff"
+    KIND_CHOICES = [*Membership.Kind.choices, (STAFF, _("Équipe support"))]
 
     code_hash = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(_("fin du code"), max_length=4, editable=False)
-    kind = models.CharField(_("portail"), max_length=10, choices=Membership.Kind.choices)
+    kind = models.CharField(_("portail"), max_length=10, choices=KIND_CHOICES)
     role = models.CharField(_("rôle"), max_length=20, choices=Membership.Role.choices)
     insured_person = models.ForeignKey(
         "policies.InsuredPerson", null=True, blank=True, on_delete=models.CASCADE,
@@ -310,6 +315,10 @@ class RegistrationCode(models.Model):
         verbose_name=_("agence de courtage"),
     )
     email = models.EmailField(_("e-mail prévu"), blank=True)
+    staff_groups = models.ManyToManyField(
+        Group, blank=True, related_name="+", verbose_name=_("groupes du support"),
+        help_text=_("Invitation d'un·e collègue du support : les groupes reçus à l'inscription."),
+    )
     valid_until = models.DateField(_("accès valable jusqu'au"), null=True, blank=True)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -378,6 +387,13 @@ class AccessRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
+    # Access to a company or agency that already has portal users needs one of its admins (in
+    # the portal) or a supervisor (in the admin) to confirm it before support may approve it.
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("confirmée par"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
 
     class Meta:
@@ -387,6 +403,47 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_name} ({self.get_kind_display()})"
+
+
+class FactorResetRequest(models.Model):
+    """Four eyes on resetting the second factor of a staff account or an employer admin: one
+    person asks (with a reason), another one approves; only the approval resets."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        APPROVED = "approved", _("Approuvée")
+        REJECTED = "rejected", _("Refusée")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="factor_reset_requests",
+        verbose_name=_("compte"),
+    )
+    reason = models.TextField(_("motif"))
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("demandée par")
+    )
+    created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("décidée par"),
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("réinitialisation du deuxième facteur (quatre yeux)")
+        verbose_name_plural = _("réinitialisations du deuxième facteur (quatre yeux)")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(status="pending"), name="one_pending_factor_reset"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_status_display()}"
 
 
 class SupportContact(models.Model):
@@ -446,10 +503,18 @@ class VerificationCode(models.Model):
         )
 
 
-class UserSession(models.Model):
-    """Which session belongs to whom, so one web process can end a user's sessions anywhere."""
+def session_key_hash(session_key: str) -> str:
+    """What UserSession keeps of a session key: enough to recognise it, useless to replay it."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
 
-    session_key = models.CharField(max_length=40, unique=True)
+
+class UserSession(models.Model):
+    """Which sessions a user has (shown on the profile, ended by "log out everywhere else").
+
+    Only a hash of the key is kept: a row read by support (or leaked) opens no session.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="user_sessions")
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
@@ -463,6 +528,24 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class PortalSession(AbstractBaseSession):
+    """The session store's own table, with the owner beside each row so that one query ends
+    every session of a user in every web process. Never registered in the admin."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_portal_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .session_store import SessionStore
+
+        return SessionStore
 
 
 class BackupCodeDevice(ThrottlingMixin, Device):

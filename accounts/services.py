@@ -6,7 +6,6 @@ import hmac
 import ipaddress
 import secrets
 from datetime import datetime, timedelta
-from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,6 +21,7 @@ from .models import (
     BackupCode,
     BackupCodeDevice,
     OutboxMessage,
+    PortalSession,
     SecurityEvent,
     Terms,
     TermsAcceptance,
@@ -29,6 +29,7 @@ from .models import (
     UserSession,
     VerificationCode,
     hash_code,
+    session_key_hash,
 )
 
 
@@ -275,7 +276,7 @@ def user_session_record(*, request: HttpRequest, user: User) -> None:
     if not key:
         return
     UserSession.objects.update_or_create(
-        session_key=key,
+        key_hash=session_key_hash(key),
         defaults={
             "user": user,
             "ip_address": client_ip(request),
@@ -285,17 +286,38 @@ def user_session_record(*, request: HttpRequest, user: User) -> None:
     )
 
 
+def user_session_rekey(*, old_key: str | None, new_key: str | None) -> None:
+    """The session got a new key (login, second factor, password change): keep it listed."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(key_hash=session_key_hash(old_key)).update(
+            key_hash=session_key_hash(new_key)
+        )
+
+
+def user_session_touch(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(key_hash=session_key_hash(session_key)).update(
+            last_seen=timezone.now()
+        )
+
+
+def user_session_forget(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(key_hash=session_key_hash(session_key)).delete()
+
+
 def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
-    """End the user's sessions on the server (every web process reads the same store)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    rows = UserSession.objects.filter(user=user)
+    """End the user's sessions on the server, at once for every web process: the session rows
+    carry their owner, so no session key has to be kept anywhere else."""
+    sessions = PortalSession.objects.filter(user=user)
+    listed = UserSession.objects.filter(user=user)
     if keep_session_key:
-        rows = rows.exclude(session_key=keep_session_key)
-    keys = list(rows.values_list("session_key", flat=True))
-    for key in keys:
-        store().delete(key)
-    UserSession.objects.filter(session_key__in=keys).delete()
-    return len(keys)
+        sessions = sessions.exclude(session_key=keep_session_key)
+        listed = listed.exclude(key_hash=session_key_hash(keep_session_key))
+    ended = listed.count()
+    sessions.delete()
+    listed.delete()
+    return ended
 
 
 # --- Second factors -----------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
 from two_factor.signals import user_verified
 
-from .models import Membership, SecurityEvent, Terms, User, UserSession
+from .models import Membership, SecurityEvent, Terms, User
 from .reauth import SESSION_KEY as REAUTH_SESSION_KEY
-from .services import security_event_record, user_session_record
+from .services import security_event_record, user_session_forget, user_session_record
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_VERIFIED_KEY = "verified_session_key"
@@ -41,9 +41,7 @@ def _on_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
         security_event_record(user=user, kind=SecurityEvent.Kind.LOGOUT, request=request)
     if request is not None and getattr(request, "session", None) is not None:
-        key = request.session.session_key
-        if key:
-            UserSession.objects.filter(session_key=key).delete()
+        user_session_forget(session_key=request.session.session_key)
 
 
 @receiver(user_login_failed)

@@ -46,7 +46,7 @@ from .forms import (
     MobileForm,
     TokenForm,
 )
-from .models import BackupCodeDevice, UserSession, VerificationCode, hash_code
+from .models import BackupCodeDevice, VerificationCode, hash_code, session_key_hash
 from .reauth import RecentAuthRequiredMixin
 from .security import login_identifier, unlock
 from .selectors import (
@@ -59,14 +59,9 @@ from .services import CodeCheck, SmsLimitExceeded
 
 
 def _cycle_session_key(request) -> None:
-    from .models import UserSession
-
     old = request.session.session_key
     request.session.cycle_key()
-    if old:
-        UserSession.objects.filter(session_key=old).update(
-            session_key=request.session.session_key
-        )
+    services.user_session_rekey(old_key=old, new_key=request.session.session_key)
 
 
 # --- Login ---------------------------------------------------------------------------------------
@@ -183,8 +178,7 @@ class PasswordChangeView(VerifiedMixin, auth_views.PasswordChangeView):
         old_key = self.request.session.session_key
         update_session_auth_hash(self.request, user)  # gives the session a new key
         # Keep this session listed (and endable) under its new key.
-        UserSession.objects.filter(session_key=old_key).delete()
-        services.user_session_record(request=self.request, user=user)
+        services.user_session_rekey(old_key=old_key, new_key=self.request.session.session_key)
         messages.success(
             self.request,
             _("Votre mot de passe a été modifié. Vos autres sessions ont été fermées."),
@@ -196,7 +190,7 @@ class SessionsView(VerifiedMixin, View):
     def get(self, request):
         return render(request, "accounts/sessions.html", {
             "sessions": user_sessions_active(request.user),
-            "current_key": request.session.session_key,
+            "current_hash": session_key_hash(request.session.session_key or ""),
         })
 
     def post(self, request):

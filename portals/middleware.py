@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 SESSION_LAST_SEEN = "last_seen"
@@ -69,19 +68,14 @@ class NoStoreForAuthenticatedMiddleware:
 
     @staticmethod
     def _touch(request) -> None:
-        from accounts.models import UserSession
+        from accounts.services import user_session_touch
 
-        key = request.session.session_key
-        if key:
-            UserSession.objects.filter(session_key=key).update(last_seen=timezone.now())
+        user_session_touch(session_key=request.session.session_key)
 
     @staticmethod
     def _cycle(request) -> None:
-        from accounts.models import UserSession
+        from accounts.services import user_session_rekey
 
         old = request.session.session_key
         request.session.cycle_key()
-        if old:
-            UserSession.objects.filter(session_key=old).update(
-                session_key=request.session.session_key
-            )
+        user_session_rekey(old_key=old, new_key=request.session.session_key)

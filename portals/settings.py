@@ -232,6 +232,7 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 TWO_FACTOR_PHONE_THROTTLE_FACTOR = 0
 SECOND_FACTOR_MAX_FAILURES = 5
 
+SESSION_ENGINE = "accounts.session_store"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute limit; idle limit in middleware
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60  # the DB expiry moves on each write; this does not
 SESSION_IDLE_SECONDS = 30 * 60

@@ -6,7 +6,7 @@ import logging
 import time
 
 import pytest
-from django.contrib.sessions.models import Session
+from accounts.models import PortalSession as Session
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

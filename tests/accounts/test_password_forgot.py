@@ -150,7 +150,7 @@ def test_no_code_or_password_lands_in_the_session(client, sms_insured):
     code(client, sent)
     client.post("/password/forgot/new/", {"new_password1": NEW_PASSWORD,
                                           "new_password2": NEW_PASSWORD})
-    from django.contrib.sessions.models import Session
+    from accounts.models import PortalSession as Session
 
     for session in Session.objects.all():
         decoded = str(session.get_decoded())

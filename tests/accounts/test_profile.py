@@ -226,10 +226,10 @@ def test_an_address_taken_meanwhile_is_refused_with_a_message_not_an_error(me, i
 
 @pytest.mark.django_db
 def test_after_a_password_change_this_session_stays_listed_and_endable(me, insured):
-    from accounts.models import UserSession
+    from accounts.models import UserSession, session_key_hash
 
     me.post("/profile/password/", {
         "old_password": PASSWORD, "new_password1": "Blue-Meadow-Lantern-42",
         "new_password2": "Blue-Meadow-Lantern-42"})
     assert UserSession.objects.filter(user=insured,
-                                      session_key=me.session.session_key).exists()
+                                      key_hash=session_key_hash(me.session.session_key)).exists()

@@ -8,10 +8,10 @@ import sys
 import time
 
 import pytest
-from django.contrib.sessions.models import Session
+from accounts.models import PortalSession as Session
 from django.test import Client
 
-from accounts.models import UserSession
+from accounts.models import UserSession, session_key_hash
 from tests.conftest import login_verified
 
 
@@ -60,7 +60,7 @@ def test_logout_ends_the_session_on_the_server(client, insured):
     key = client.cookies["sessionid"].value
     client.post("/account/logout/")
     assert not Session.objects.filter(session_key=key).exists()
-    assert not UserSession.objects.filter(session_key=key).exists()
+    assert not UserSession.objects.filter(key_hash=session_key_hash(key)).exists()
     replay = Client()
     replay.cookies["sessionid"] = key
     assert replay.get("/profile/").status_code == 302
@@ -82,7 +82,7 @@ def test_a_verified_session_gets_a_new_key(client, insured):
     after = client.cookies["sessionid"].value
     client.get("/profile/")
     assert before != after and client.cookies["sessionid"].value == after
-    assert UserSession.objects.filter(session_key=after, user=insured).exists()
+    assert UserSession.objects.filter(key_hash=session_key_hash(after), user=insured).exists()
 
 
 @pytest.mark.django_db
@@ -109,3 +109,27 @@ def test_production_settings_make_cookies_secure():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["True", "True", "True", "43200", "1800"]
+
+
+@pytest.mark.django_db
+def test_the_session_list_keeps_no_usable_session_key(client, insured):
+    login_verified(client, insured)
+    client.get("/profile/")
+    key = client.cookies["sessionid"].value
+    row = UserSession.objects.get(user=insured)
+    stored = " ".join(str(getattr(row, f.attname)) for f in UserSession._meta.fields)
+    assert key not in stored and key[:8] not in stored
+    assert not hasattr(row, "session_key")
+
+
+@pytest.mark.django_db
+def test_ending_sessions_needs_no_stored_key_and_takes_effect_at_the_next_request(insured):
+    from accounts.services import sessions_end
+
+    clients = [login_verified(Client(), insured) for _ in range(3)]
+    for c in clients:
+        assert c.get("/profile/").status_code == 200
+    assert Session.objects.filter(user=insured).count() == 3
+    sessions_end(user=insured)
+    assert not Session.objects.filter(user=insured).exists()
+    assert all(c.get("/profile/").status_code == 302 for c in clients)
