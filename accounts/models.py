@@ -400,6 +400,10 @@ class AccessRequest(models.Model):
         verbose_name = _("demande d'accès")
         verbose_name_plural = _("demandes d'accès")
         ordering = ["-created_at"]
+        permissions = [
+            ("confirm_existing_organisation",
+             _("Confirmer l'accès à une entreprise ou agence qui a déjà des utilisateurs")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation_name} ({self.get_kind_display()})"

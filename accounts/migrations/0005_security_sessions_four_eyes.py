@@ -124,5 +124,9 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('user',), name='one_pending_factor_reset')],
             },
         ),
+        migrations.AlterModelOptions(
+            name='accessrequest',
+            options={'ordering': ['-created_at'], 'permissions': [('confirm_existing_organisation', "Confirmer l'accès à une entreprise ou agence qui a déjà des utilisateurs")], 'verbose_name': "demande d'accès", 'verbose_name_plural': "demandes d'accès"},
+        ),
         migrations.RunPython(_audit_trigger, _drop_audit_trigger),
     ]
