@@ -117,6 +117,11 @@ class Membership(models.Model):
         verbose_name=_("accordé par"),
     )
     valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    # A third party (fiduciary) reads; the employer admin may also let it report mutations.
+    grants_mutations = models.BooleanField(
+        _("peut annoncer des mutations"), default=False,
+        help_text=_("Pour un tiers : lecture seule si décoché."),
+    )
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 

@@ -20,14 +20,14 @@ from .services import terms_current_version
 
 MEMBERSHIP_FIELDS = (
     "id", "user_id", "kind", "role", "insured_person_id", "employer_id", "agency_id",
-    "granted_by_id", "valid_until", "revoked_at", "created_at",
+    "granted_by_id", "valid_until", "grants_mutations", "revoked_at", "created_at",
 )
 MEMBERSHIP_CACHE_SECONDS = 300
 TERMS_SESSION_KEY = "terms_accepted_version"
 
 
 def memberships_cache_key(user_id: int) -> str:
-    return f"memberships:v1:{user_id}"
+    return f"memberships:v2:{user_id}"  # v2: rows carry grants_mutations
 
 
 def memberships_current(user: User) -> list[Membership]:

@@ -1,8 +1,10 @@
 """The one gate in front of every portal page.
 
-anonymous -> login; not OTP-verified -> second factor (or its set-up); current terms not accepted
--> terms page; no current membership of the portal's kind -> 403. Objects come only through
-selectors that take the membership, so someone else's object is a 404.
+anonymous -> login; not OTP-verified -> second factor (or its set-up, or re-enrolment); current
+terms not accepted -> terms page; no current membership of the portal's kind -> 403; several and
+none chosen -> the chooser; the view's `required_capability` not granted to the active
+membership -> 403. Objects come only through selectors that take the active membership, so an
+object of someone else (or of a membership not active now) is a 404.
 """
 
 from __future__ import annotations
@@ -15,6 +17,36 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from accounts.selectors import memberships_current, terms_accepted_current
+
+Kind, Role = Membership.Kind, Membership.Role
+
+# What each role may do, in one table: views declare a capability, never a role name.
+CAPABILITIES: dict[tuple[str, str], frozenset[str]] = {
+    (Kind.INSURED, Role.INSURED): frozenset({"view_own_pension"}),
+    (Kind.EMPLOYER, Role.ADMIN): frozenset(
+        {"view_company", "view_staff", "submit_mutations", "manage_access", "view_documents"}
+    ),
+    (Kind.EMPLOYER, Role.CLERK): frozenset(
+        {"view_company", "view_staff", "submit_mutations", "view_documents"}
+    ),
+    (Kind.EMPLOYER, Role.THIRD_PARTY): frozenset({"view_company", "view_staff", "view_documents"}),
+    (Kind.BROKER, Role.BROKER): frozenset({"view_portfolio", "view_commissions"}),
+    (Kind.BROKER, Role.AGENCY_ADMIN): frozenset(
+        {"view_portfolio", "view_agency_portfolio", "view_commissions"}
+    ),
+}
+# What a grant adds on top of its role (the employer admin chose "read + mutations").
+GRANTED: dict[str, frozenset[str]] = {"grants_mutations": frozenset({"submit_mutations"})}
+
+SESSION_ACTIVE = "membership_{kind}"
+
+
+def capabilities_of(membership: Membership) -> frozenset[str]:
+    granted = CAPABILITIES.get((membership.kind, membership.role), frozenset())
+    for flag, extra in GRANTED.items():
+        if getattr(membership, flag, False):
+            granted |= extra
+    return granted
 
 
 def gate_redirect(request: HttpRequest):
@@ -37,15 +69,22 @@ def gate_redirect(request: HttpRequest):
     return None
 
 
+def memberships_of_kind(request: HttpRequest, kind: str) -> list[Membership]:
+    return [m for m in memberships_current(request.user) if m.kind == kind]
+
+
+def membership_activate(request: HttpRequest, membership: Membership) -> None:
+    request.session[SESSION_ACTIVE.format(kind=membership.kind)] = membership.pk
+
+
 def membership_for(request: HttpRequest, kind: str) -> Membership | None:
-    current = [m for m in memberships_current(request.user) if m.kind == kind]
-    if not current:
-        return None
-    chosen = request.session.get(f"membership_{kind}")
-    for membership in current:
-        if membership.pk == chosen:
-            return membership
-    return current[0]
+    """The active membership of this kind: the only one, or the one the user chose. With several
+    and no (still valid) choice there is none: the user picks, nothing falls back silently."""
+    current = memberships_of_kind(request, kind)
+    if len(current) == 1:
+        return current[0]
+    chosen = request.session.get(SESSION_ACTIVE.format(kind=kind))
+    return next((m for m in current if m.pk == chosen), None)
 
 
 class VerifiedMixin:
@@ -60,34 +99,46 @@ class VerifiedMixin:
 
 class PortalMixin:
     portal_kind: str = ""
-    allowed_roles: frozenset[str] | None = None
+    required_capability: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         response = gate_redirect(request)
         if response is not None:
             return response
+        current = memberships_of_kind(request, self.portal_kind)
+        if not current:
+            raise PermissionDenied("no membership for this portal")
         membership = membership_for(request, self.portal_kind)
         if membership is None:
-            raise PermissionDenied("no membership for this portal")
-        if self.allowed_roles is not None and membership.role not in self.allowed_roles:
-            raise PermissionDenied("role not allowed")
+            return redirect(f"{reverse('portal-chooser')}?kind={self.portal_kind}")
         request.membership = membership
+        request.capabilities = capabilities_of(membership)
+        request.memberships_of_kind = current
+        if self.required_capability and self.required_capability not in request.capabilities:
+            raise PermissionDenied("capability not granted")
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["membership"] = self.request.membership
+        context["capabilities"] = self.request.capabilities
         context["portal_kind"] = self.portal_kind
+        context["switchable_memberships"] = (
+            self.request.memberships_of_kind if len(self.request.memberships_of_kind) > 1 else []
+        )
         return context
 
 
 class InsuredPortalMixin(PortalMixin):
-    portal_kind = Membership.Kind.INSURED
+    portal_kind = Kind.INSURED
+    required_capability = "view_own_pension"
 
 
 class EmployerPortalMixin(PortalMixin):
-    portal_kind = Membership.Kind.EMPLOYER
+    portal_kind = Kind.EMPLOYER
+    required_capability = "view_company"
 
 
 class BrokerPortalMixin(PortalMixin):
-    portal_kind = Membership.Kind.BROKER
+    portal_kind = Kind.BROKER
+    required_capability = "view_portfolio"

@@ -16,7 +16,7 @@ from accounts.models import Membership, OutboxMessage, Terms
 from accounts.selectors import memberships_current, terms_accepted_current
 from accounts.services import terms_accept, terms_current_version
 
-from .access import gate_redirect
+from .access import gate_redirect, membership_activate
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +38,16 @@ def portal_chooser(request: HttpRequest) -> HttpResponse:
         return response
     memberships = memberships_current(request.user)
     if request.method == "POST":
+        # Also the header's switch between companies or agencies of one portal.
         chosen = next(
             (m for m in memberships if str(m.pk) == request.POST.get("membership")), None
         )
         if chosen is not None:
-            request.session[f"membership_{chosen.kind}"] = chosen.pk
+            membership_activate(request, chosen)
             return redirect(PORTAL_URLS[chosen.kind])
+    kind = request.GET.get("kind")
+    if kind in PORTAL_URLS and any(m.kind == kind for m in memberships):
+        memberships = [m for m in memberships if m.kind == kind]
     if len(memberships) == 1:
         return redirect(PORTAL_URLS[memberships[0].kind])
     if not memberships and request.user.is_staff:

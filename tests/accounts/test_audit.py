@@ -6,10 +6,10 @@ import logging
 import time
 
 import pytest
-from accounts.models import PortalSession as Session
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import PortalSession as Session
 from accounts.models import SecurityEvent
 from tests.accounts.test_login import post_password, post_token, totp_now, wrong_totp
 from tests.accounts.test_login_lockout import fail

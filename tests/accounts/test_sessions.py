@@ -8,9 +8,9 @@ import sys
 import time
 
 import pytest
-from accounts.models import PortalSession as Session
 from django.test import Client
 
+from accounts.models import PortalSession as Session
 from accounts.models import UserSession, session_key_hash
 from tests.conftest import login_verified
 

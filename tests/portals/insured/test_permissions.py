@@ -6,27 +6,15 @@ person -> 404 on this person's objects; the right person -> the page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
-from django.urls import reverse
 
 from portals.insured.urls import urlpatterns
 from tests.portals.insured.conftest import make_document, reauthenticate
+from tests.portals.matrix import ANONYMOUS, UNVERIFIED, Case, Matrix, assert_login_redirect
 
 pytestmark = pytest.mark.django_db
 
-
-@dataclass(frozen=True)
-class Case:
-    obj: str | None = None  # fixture whose pk goes into the URL (owned by `owner`)
-    owner: str = "insured"
-    method: str = "get"
-    ok: int = 200
-    reauth: bool = False
-
-
-MATRIX: dict[str, Case] = {
+MATRIX = Matrix(namespace="insured", urlpatterns=urlpatterns, default_owner="insured", cases={
     "home": Case(),
     "ahv-reveal": Case(reauth=True),
     "documents": Case(),
@@ -47,12 +35,11 @@ MATRIX: dict[str, Case] = {
     "change-detail": Case(obj="change_request"),
     "my-data": Case(reauth=True),
     "help": Case(),
-}
-NAMES = sorted(p.name for p in urlpatterns)
+})
 
 
 def test_every_insured_url_is_classified():
-    assert set(NAMES) == set(MATRIX), "classify the new /insured/ URL in MATRIX"
+    assert MATRIX.unclassified() == set(), "classify the new /insured/ URL in MATRIX"
 
 
 @pytest.fixture
@@ -60,53 +47,29 @@ def document(insured, certificate):
     return make_document(insured.insured_person, certificate=certificate)
 
 
-def _url(request, name: str) -> str:
-    case = MATRIX[name]
-    if case.obj is None:
-        return reverse(f"insured:{name}")
-    return reverse(f"insured:{name}", args=[request.getfixturevalue(case.obj).pk])
+@pytest.mark.parametrize("persona,name", MATRIX.cells([ANONYMOUS, UNVERIFIED]))
+def test_anonymous_and_password_only_sessions_are_sent_to_login(request, persona, name):
+    url = MATRIX.url(request, name)
+    client = MATRIX.client_as(request, persona, name)
+    assert_login_redirect(MATRIX.call(client, name, url))
 
 
-def _call(client, name: str, url: str):
-    return getattr(client, MATRIX[name].method)(url)
+@pytest.mark.parametrize("persona,name", MATRIX.cells(["hr_admin", "broker"]))
+def test_employer_and_broker_are_forbidden(request, persona, name):
+    url = MATRIX.url(request, name)
+    client = MATRIX.client_as(request, persona, name, reauthenticate)
+    assert MATRIX.call(client, name, url).status_code == 403
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_anonymous_is_sent_to_login(request, client, name):
-    response = _call(client, name, _url(request, name))
-    assert response.status_code == 302
-    assert response["Location"].startswith("/account/login/")
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_password_only_session_is_sent_to_login(request, client, name):
-    url = _url(request, name)
-    user = request.getfixturevalue(MATRIX[name].owner)
-    client.force_login(user, backend="accounts.backends.EmailOrAhvBackend")
-    response = _call(client, name, url)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/account/login/")
-
-
-@pytest.mark.parametrize("persona", ["hr_admin", "broker"])
-@pytest.mark.parametrize("name", NAMES)
-def test_employer_and_broker_are_forbidden(request, as_user, name, persona):
-    url = _url(request, name)
-    client = as_user(request.getfixturevalue(persona))
-    reauthenticate(client)
-    assert _call(client, name, url).status_code == 403
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_another_insured_person_gets_404_on_this_persons_objects(request, as_user, name):
-    case = MATRIX[name]
-    url = _url(request, name)
-    client = as_user(request.getfixturevalue("other_insured"))
-    reauthenticate(client)
-    response = _call(client, name, url)
+@pytest.mark.parametrize("persona,name", MATRIX.cells(["other_insured"]))
+def test_another_insured_person_gets_404_on_this_persons_objects(request, persona, name):
+    case = MATRIX.case(name)
+    url = MATRIX.url(request, name)
+    client = MATRIX.client_as(request, persona, name, reauthenticate)
+    response = MATRIX.call(client, name, url)
     if case.obj is not None:
         assert response.status_code == 404
-    elif case.owner == "pensioner":
+    elif MATRIX.owner(name) == "pensioner":
         assert response.status_code == 403  # an active member has no pension account
     else:
         assert response.status_code == case.ok  # their own page, never this person's data
@@ -114,12 +77,10 @@ def test_another_insured_person_gets_404_on_this_persons_objects(request, as_use
             assert "Claire" not in response.content.decode()
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_the_right_person_gets_the_page(request, as_user, name):
-    case = MATRIX[name]
-    url = _url(request, name)
-    client = as_user(request.getfixturevalue(case.owner))
-    if case.reauth:
-        reauthenticate(client)
-    response = _call(client, name, url)
-    assert response.status_code == case.ok
+@pytest.mark.parametrize("name", MATRIX.names)
+def test_the_right_person_gets_the_page(request, name):
+    case = MATRIX.case(name)
+    url = MATRIX.url(request, name)
+    client = MATRIX.client_as(request, MATRIX.owner(name), name,
+                              reauthenticate if case.reauth else None)
+    assert MATRIX.call(client, name, url).status_code == case.ok
