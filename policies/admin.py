@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import models, services
+from . import models, selectors, services
 
 
 @admin.register(models.Employer)
@@ -181,6 +181,15 @@ class ChangeRequestAdminForm(forms.ModelForm):
     class Meta:
         model = models.ChangeRequest
         fields = ("person", "kind", "data", "effective_date")
+
+    def clean(self):
+        cleaned = super().clean()
+        person, kind = cleaned.get("person"), cleaned.get("kind")
+        if self.instance.pk is None and person is not None and kind:
+            pending = selectors.change_request_open(person, kind)
+            if pending is not None:
+                raise ValidationError(services.ChangeRequestAlreadyOpen(pending).messages)
+        return cleaned
 
 
 @admin.register(models.ChangeRequest)

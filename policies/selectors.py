@@ -184,6 +184,10 @@ def change_request_for(person: InsuredPerson, pk: int) -> ChangeRequest:
     return change
 
 
+def change_request_open(person: InsuredPerson, kind: str) -> ChangeRequest | None:
+    return change_requests_for(person).filter(kind=kind, status__in=OPEN_REQUEST_STATUSES).first()
+
+
 def change_requests_open_count(person: InsuredPerson) -> int:
     return change_requests_for(person).filter(status__in=OPEN_REQUEST_STATUSES).count()
 

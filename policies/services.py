@@ -27,6 +27,7 @@ from .models import (
     InsuredPerson,
     RequestStatus,
 )
+from .selectors import change_request_open
 from .validators import normalize_payout_iban
 
 DATA_EXPORT_LIMIT = 3
@@ -133,11 +134,28 @@ def _previous_values(person: InsuredPerson, kind: str) -> dict[str, str]:
     return {"iban": person.iban}
 
 
+class ChangeRequestAlreadyOpen(ValidationError):
+    def __init__(self, pending: ChangeRequest) -> None:
+        super().__init__(
+            _("Une demande de ce type est déjà en cours (%(case)s). Nous devons d'abord la "
+              "traiter ; vous pourrez ensuite en faire une nouvelle.")
+            % {"case": pending.case_number}
+        )
+        self.pending = pending
+
+
 @transaction.atomic
 def change_request_submit(
     *, person: InsuredPerson, kind: str, data: dict[str, Any], effective_date: date,
     submitted_by: User | None = None, recorded_by: User | None = None,
 ) -> ChangeRequest:
+    """One open request of a kind at a time, whoever files it (the person, support in the admin,
+    two posts at once): a second one would only race the first, and each bank-account request
+    warns the old contacts. The person's row lock serialises the check and the insert."""
+    InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
+    pending = change_request_open(person, kind)
+    if pending is not None:
+        raise ChangeRequestAlreadyOpen(pending)
     change = ChangeRequest.objects.create(
         case_number=case_number_new(ChangeRequest, "M"),
         person=person, kind=kind, data=_jsonable(data), previous=_previous_values(person, kind),

@@ -29,7 +29,7 @@ from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
 from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
-from policies.models import OPEN_REQUEST_STATUSES, ChangeRequest, Document, InsuredPerson
+from policies.models import ChangeRequest, Document, InsuredPerson
 from portals.access import InsuredPortalMixin
 from simulations import engine
 from simulations import selectors as ss
@@ -457,21 +457,15 @@ class ChangeFormView(FormView):
         return {k: v for k, v in form.cleaned_data.items() if k != "effective_date"}
 
     def form_valid(self, form):
-        # One open request of a kind at a time: a second one would only race the first (and
-        # each bank-account request sends notices to the old contacts).
-        pending = ChangeRequest.objects.filter(
-            person=self.person, kind=self.kind, status__in=OPEN_REQUEST_STATUSES
-        ).first()
-        if pending is not None:
-            form.add_error(None, _(
-                "Une demande de ce type est déjà en cours (%(case)s). Nous devons d'abord la "
-                "traiter ; vous pourrez ensuite en faire une nouvelle.") % {
-                    "case": pending.case_number})
+        try:
+            change = policy_services.change_request_submit(
+                person=self.person, kind=self.kind, data=self.change_data(form),
+                effective_date=form.cleaned_data["effective_date"],
+                submitted_by=self.request.user,
+            )
+        except policy_services.ChangeRequestAlreadyOpen as error:
+            form.add_error(None, error)
             return self.form_invalid(form)
-        change = policy_services.change_request_submit(
-            person=self.person, kind=self.kind, data=self.change_data(form),
-            effective_date=form.cleaned_data["effective_date"], submitted_by=self.request.user,
-        )
         messages.success(self.request, _(
             "Votre demande %(case)s a bien été reçue. Nous l'appliquerons après vérification.")
             % {"case": change.case_number})
