@@ -4,8 +4,8 @@
 
 Creates a fresh PostgreSQL database (127.0.0.1:5432, user postgres, trust auth), migrates it,
 seeds one insured person with documents and requests, serves the app with gunicorn (DEBUG=0,
-BENCH_BASELINE=1 routes /insured/bench/baseline/: one query, one template), logs in by writing a
-verified session directly (django.contrib.sessions + django_otp's DEVICE_ID_SESSION_KEY), and
+bench/settings.py adds /bench/baseline/: one query, one template), logs in by writing a
+verified session directly (the session store + django_otp's DEVICE_ID_SESSION_KEY), and
 fires a bounded number of requests from a small threaded http.client client on loopback. Both
 URLs are measured in the same run, alternately, after a warm-up. Prints throughput, p50/p95
 latency and the ratios. Target: dashboard throughput >= 0.6 x baseline.
@@ -41,10 +41,9 @@ def bench_env(port: int) -> dict[str, str]:
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         SECURE_HSTS_SECONDS="0",
-        BENCH_BASELINE="1",
         LOG_LEVEL="WARNING",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SETTINGS_MODULE="portals.settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         PRIVATE_MEDIA_ROOT=str(ROOT / "var" / "bench-private"),
     )
     # Production-like: the shared cache on Redis (memberships, terms version, dashboard body);
@@ -80,12 +79,12 @@ def seed() -> str:
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import Membership, User
+    from accounts.session_store import SessionStore
     from accounts.signals import SESSION_AUTH_AT, SESSION_VERIFIED_KEY
     from policies.models import Certificate, Contract, Document, Employer, InsuredPerson, Plan
     from policies.services import change_request_submit
@@ -119,9 +118,11 @@ def seed() -> str:
         simulation = Simulation.objects.create(person=person, kind="retirement",
                                                inputs={}, result={})
         service_request_from_simulation(simulation=simulation)
-    for i in range(5):
-        change_request_submit(person=person, kind="address", data={"city": f"Ville {i}"},
-                              effective_date=date.today())
+    for i in range(5):  # one open request of a kind at a time: four done, one open
+        change = change_request_submit(person=person, kind="address",
+                                       data={"city": f"Ville {i}"}, effective_date=date.today())
+        if i < 4:
+            type(change).objects.filter(pk=change.pk).update(status="done")
     user = User.objects.create_user("bench@example.ch", "Bench-Password-9",
                                     insured_person=person)
     Membership.objects.create(user=user, kind="insured", role="insured", insured_person=person)
@@ -236,7 +237,7 @@ def main() -> None:
     )
     try:
         wait_for(port)
-        urls = {"baseline": "/insured/bench/baseline/", "dashboard": "/insured/"}
+        urls = {"baseline": "/bench/baseline/", "dashboard": "/insured/"}
         for path in urls.values():  # warm-up, and fail loudly on a wrong set-up
             check = run(port, path, cookie, 50, args.concurrency)
             if check["errors"]:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 from django.urls import path
 
 from . import views
@@ -34,7 +32,3 @@ urlpatterns = [
     path("my-data/", views.MyDataView.as_view(), name="my-data"),
     path("help/", views.HelpView.as_view(), name="help"),
 ]
-
-if os.environ.get("BENCH_BASELINE") == "1":
-    # bench/load.py only: a bare view to compare the dashboard against.
-    urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench-baseline"))

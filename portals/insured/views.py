@@ -564,12 +564,3 @@ class HelpView(PersonMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["contact"] = support_contact_for("insured")
         return context
-
-
-# --- bench only ----------------------------------------------------------------------------------
-
-def bench_baseline(request):
-    """Bare comparison point for bench/load.py: one query, one template; routed only when
-    BENCH_BASELINE=1."""
-    person = InsuredPerson.objects.only("first_name").order_by("pk").first()
-    return render(request, "insured/bench_baseline.html", {"person": person})
