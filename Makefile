@@ -28,7 +28,7 @@ seed: migrate
 
 run: messages seed
 	@echo "Serving on http://$(HOST):$(PORT)/ - demo logins in README.md, SMS and e-mails at /dev/outbox/"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 totp: install
 	@$(BIN)/python manage.py demo_totp

@@ -1,0 +1,21 @@
+"""The landing page speaks to where the visitor stands: logged in, it leads to the portal."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_visitor_is_offered_login_registration_and_access_requests(client):
+    page = client.get("/").content.decode()
+    assert "Se connecter" in page and 'href="/register/"' in page
+    assert "Demander un accès" in page
+    assert "Aller à mon portail" not in page
+
+
+def test_a_logged_in_person_is_led_to_the_portal_not_to_the_login(as_user, insured):
+    page = as_user(insured).get("/").content.decode()
+    assert 'href="/portal/"' in page and "Aller à mon portail" in page
+    assert "Se connecter" not in page
+    assert 'href="/register/"' not in page and "Demander un accès" not in page
