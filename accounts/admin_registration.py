@@ -21,6 +21,7 @@ from . import registration as reg
 from .letters import Letter, letters_pdf
 from .models import AccessRequest, Membership, RegistrationCode
 from .registration_forms import IssueInsuredCodeForm
+from .selectors import access_request_existing_organisation, organisation_admins_current
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -128,16 +129,41 @@ class RegistrationCodeAdmin(admin.ModelAdmin):
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "organisation_name", "organisation_number", "email",
-                    "status")
+                    "status", "confirmed_at")
     list_filter = ("kind", "status")
     search_fields = ("organisation_name", "organisation_number", "email")
     raw_id_fields = ("employer", "agency", "decided_by")
-    readonly_fields = ("status", "decided_by", "decided_at", "created_at")
+    # Only the supervisor's button or a company admin in the portal confirms a request.
+    readonly_fields = ("status", "decided_by", "decided_at", "confirmed_by", "confirmed_at",
+                       "created_at")
     actions = ["approve_requests", "reject_requests"]
     change_form_template = "accounts/access_request/admin_change_form.html"
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.confirmed_at is not None:
+            # What was confirmed is this organisation: it cannot be swapped afterwards.
+            readonly += ["kind", "organisation_number", "employer", "agency"]
+        return readonly
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        access_request = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if access_request is not None and access_request.status == AccessRequest.Status.PENDING:
+            existing = access_request_existing_organisation(access_request)
+            if existing is not None:
+                extra_context.update({
+                    "existing_organisation": existing,
+                    "existing_admins": organisation_admins_current(existing),
+                    "can_confirm": (access_request.confirmed_at is None
+                                    and request.user.has_perm(reg.CONFIRM_PERMISSION)),
+                })
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         urls = [
+            path("<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view),
+                 name="accounts_accessrequest_confirm"),
             path("<int:pk>/approve/", self.admin_site.admin_view(self.approve_view),
                  name="accounts_accessrequest_approve"),
             path("<int:pk>/reject/", self.admin_site.admin_view(self.reject_view),
@@ -157,6 +183,17 @@ class AccessRequestAdmin(admin.ModelAdmin):
                     access_request=access_request, decided_by=request.user, request=request,
                     note=request.POST.get("decision_note", "").strip(),
                 )
+            except reg.ConfirmationRequired as refused:
+                self.message_user(request, _(
+                    "%(req)s : %(org)s a déjà des utilisateurs du portail. Un·e de ses "
+                    "administrateur·trice·s (dans le portail) ou un·e superviseur·e (ici) doit "
+                    "d'abord confirmer la demande ; demande non approuvée."
+                ) % {"req": access_request, "org": refused.organisation.name}, messages.ERROR)
+                continue
+            except reg.AlreadyDecided:
+                self.message_user(request, _("%(req)s : déjà traitée.") % {"req": access_request},
+                                  messages.WARNING)
+                continue
             except (ValidationError, reg.RegistrationError):
                 self.message_user(request, _(
                     "%(req)s : numéro IDE ou de registre invalide, demande non approuvée."
@@ -212,6 +249,33 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     def reject_view(self, request, pk):
         return require_POST(self._reject_view)(request, pk)
+
+    def confirm_view(self, request, pk):
+        return require_POST(self._confirm_view)(request, pk)
+
+    def _confirm_view(self, request, pk):
+        access_request = self._check(request, pk)
+        if not request.user.has_perm(reg.CONFIRM_PERMISSION):
+            raise PermissionDenied
+        try:
+            confirmed = reg.access_request_confirm(
+                access_request=access_request, confirmed_by=request.user, request=request
+            )
+        except reg.AlreadyDecided:
+            self.message_user(request, _("Cette demande a déjà été traitée."), messages.WARNING)
+        except reg.ConfirmationNotAllowed:
+            raise PermissionDenied from None
+        else:
+            if confirmed:
+                self.log_change(request, access_request,
+                                [{"changed": {"fields": ["confirmed_by", "confirmed_at"]}}])
+                self.message_user(request, _(
+                    "Demande confirmée : elle peut maintenant être approuvée."
+                ), messages.SUCCESS)
+            else:
+                self.message_user(request, _("Cette demande était déjà confirmée."),
+                                  messages.INFO)
+        return redirect("admin:accounts_accessrequest_change", access_request.pk)
 
     def _reject_view(self, request, pk):
         access_request = self._check(request, pk)

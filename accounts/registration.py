@@ -46,6 +46,12 @@ from .models import (
     hash_code,
     new_registration_code,
 )
+from .selectors import (
+    ORGANISATION_ADMIN_ROLES,
+    access_request_existing_organisation,
+    access_request_organisation,
+    organisation_memberships_current,
+)
 from .services import client_ip, message_queue, security_event_record, terms_accept
 
 # Limits, in one place (the tests and the final report read them from here).
@@ -84,6 +90,10 @@ class CodeUnavailable(RegistrationError):
 
 class EmailUnavailable(RegistrationError):
     pass
+
+
+class EmailMismatch(RegistrationError):
+    """The code was e-mailed to another address: it opens an account only for that address."""
 
 
 class SendThrottled(RegistrationError):
@@ -243,6 +253,21 @@ def registration_identify_code(*, code: str, request: HttpRequest | None = None)
             raise IdentificationLocked
         raise IdentificationFailed
     return Identified(code_id=candidate.pk, kind=candidate.kind)
+
+
+def code_email_matches(*, code: RegistrationCode, email: str) -> bool:
+    """A code sent by e-mail works only for that address (case aside); a code without one
+    (an insured person's letter) for any."""
+    return not code.email or code.email.strip().lower() == (email or "").strip().lower()
+
+
+def registration_code_email(*, code_id: int | None) -> str:
+    """The address the code was sent to, '' when it has none."""
+    if code_id is None:
+        return ""
+    return (
+        RegistrationCode.objects.filter(pk=code_id).values_list("email", flat=True).first() or ""
+    )
 
 
 def registration_code_lock(*, code_id: int) -> RegistrationCode:
@@ -471,6 +496,8 @@ def registration_code_attach(
     identified = registration_identify_code(code=code, request=request)
     with transaction.atomic():
         locked = registration_code_lock(code_id=identified.code_id)
+        if not code_email_matches(code=locked, email=user.email):
+            raise EmailMismatch
         if Membership.objects.filter(
             user=user, kind=locked.kind, employer_id=locked.employer_id,
             agency_id=locked.agency_id, revoked_at__isnull=True,
@@ -492,6 +519,9 @@ def registration_complete(
     all in one transaction: either everything exists afterwards or nothing does."""
     with transaction.atomic():
         code = registration_code_lock(code_id=registration.code_id)
+        # The wizard checks this at step 2 already; checked again where the account is made.
+        if not code_email_matches(code=code, email=registration.email):
+            raise EmailMismatch
         person = code.insured_person
         if person is not None and User.objects.filter(insured_person=person).exists():
             raise AlreadyRegistered
@@ -576,37 +606,139 @@ def access_request_submit(
     language: str,
 ) -> AccessRequest:
     _access_request_budget_take(ip)
-    return AccessRequest.objects.create(
-        kind=kind,
-        organisation_name=organisation_name,
-        organisation_number=organisation_number,
-        contact_first_name=contact_first_name,
-        contact_last_name=contact_last_name,
-        email=email.lower(),
-        mobile=mobile,
-        language=language,
-    )
+    with transaction.atomic():
+        access_request = AccessRequest.objects.create(
+            kind=kind,
+            organisation_name=organisation_name,
+            organisation_number=organisation_number,
+            contact_first_name=contact_first_name,
+            contact_last_name=contact_last_name,
+            email=email.lower(),
+            mobile=mobile,
+            language=language,
+        )
+        if access_request_existing_organisation(access_request) is not None:
+            # Tell the requester who has to vouch for them, so support is not asked to guess.
+            # Nothing about the organisation's users: the requester is not known yet.
+            with translation.override(language or settings.LANGUAGE_CODE):
+                body = render_to_string(
+                    "emails/access_request_confirmation_needed.txt",
+                    {"access_request": access_request},
+                )
+                subject = _("Votre demande d'accès au portail")
+            message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=access_request.email,
+                          subject=subject, body=body)
+    return access_request
 
 
 def _organisation_for(access_request: AccessRequest) -> Employer | Agency:
+    organisation = access_request_organisation(access_request)
+    if organisation is not None:
+        return organisation
     if access_request.kind == Membership.Kind.EMPLOYER:
-        if access_request.employer is not None:
-            return access_request.employer
         uid = normalize_uid(access_request.organisation_number)
-        employer = Employer.objects.filter(uid=uid).first()
-        if employer is None:
-            employer = Employer.objects.create(
-                name=access_request.organisation_name, uid=uid, language=access_request.language
-            )
-        return employer
-    if access_request.agency is not None:
-        return access_request.agency
+        return Employer.objects.create(
+            name=access_request.organisation_name, uid=uid, language=access_request.language
+        )
     number = access_request.organisation_number.strip().upper()
-    agency = Agency.objects.filter(register_number__iexact=number).first()
-    if agency is None:
-        agency = Agency.objects.create(name=access_request.organisation_name,
-                                       register_number=number)
-    return agency
+    return Agency.objects.create(name=access_request.organisation_name, register_number=number)
+
+
+class AlreadyDecided(RegistrationError):
+    """The request was approved or rejected meanwhile."""
+
+
+class ConfirmationRequired(RegistrationError):
+    """The organisation already has portal users and nobody who may speak for it has confirmed
+    the request: support alone must not hand out admin access to it."""
+
+    def __init__(self, organisation: Employer | Agency) -> None:
+        super().__init__("confirmation required")
+        self.organisation = organisation
+
+
+class ConfirmationNotAllowed(RegistrationError):
+    """The user may not confirm (or decline) access to this organisation."""
+
+
+CONFIRM_PERMISSION = "accounts.confirm_existing_organisation"
+
+
+def _speaks_for(*, user: User | None, organisation: Employer | Agency | None) -> str:
+    """'supervisor', 'organisation_admin' or '' (may not vouch for access to `organisation`)."""
+    if user is None or not user.is_active:
+        return ""
+    if user.is_staff and user.has_perm(CONFIRM_PERMISSION):
+        return "supervisor"
+    if organisation is None:
+        return ""
+    kind = Membership.Kind.EMPLOYER if isinstance(organisation, Employer) else Membership.Kind.BROKER
+    if organisation_memberships_current(organisation).filter(
+        user=user, role__in=ORGANISATION_ADMIN_ROLES[kind]
+    ).exists():
+        return "organisation_admin"
+    return ""
+
+
+def access_request_confirm(
+    *, access_request: AccessRequest, confirmed_by: User, request: HttpRequest | None = None
+) -> bool:
+    """A supervisor, or a current admin of the organisation, vouches for a pending request to an
+    organisation that already has portal users; support may then approve it. False when it was
+    confirmed already."""
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+        if locked.status != AccessRequest.Status.PENDING:
+            raise AlreadyDecided
+        organisation = access_request_organisation(locked)
+        role = _speaks_for(user=confirmed_by, organisation=organisation)
+        if not role:
+            raise ConfirmationNotAllowed
+        if locked.confirmed_at is not None:
+            return False
+        # Pin the organisation that was vouched for: a later edit of the number cannot move
+        # the confirmation to another company.
+        if isinstance(organisation, Employer):
+            locked.employer = organisation
+        elif isinstance(organisation, Agency):
+            locked.agency = organisation
+        locked.confirmed_by = confirmed_by
+        locked.confirmed_at = timezone.now()
+        locked.save(update_fields=["employer", "agency", "confirmed_by", "confirmed_at"])
+        security_event_record(
+            user=confirmed_by, kind=SecurityEvent.Kind.ACCESS_DECISION, request=request,
+            decision="confirmed", confirmed_as=role, access_request_id=locked.pk,
+            portal=locked.kind, organisation_id=organisation.pk if organisation else None,
+        )
+    access_request.refresh_from_db()
+    return True
+
+
+def access_request_decline(
+    *, access_request: AccessRequest, declined_by: User, request: HttpRequest | None = None,
+    note: str = "",
+) -> None:
+    """An admin of the organisation turns a pending request for access to it down."""
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+        if locked.status != AccessRequest.Status.PENDING:
+            raise AlreadyDecided
+        organisation = access_request_organisation(locked)
+        role = _speaks_for(user=declined_by, organisation=organisation)
+        if not role:
+            raise ConfirmationNotAllowed
+        locked.status = AccessRequest.Status.REJECTED
+        locked.decided_by = declined_by
+        locked.decided_at = timezone.now()
+        if note:
+            locked.decision_note = note
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        security_event_record(
+            user=declined_by, kind=SecurityEvent.Kind.ACCESS_DECISION, request=request,
+            decision="rejected", declined_as=role, access_request_id=locked.pk,
+            portal=locked.kind, organisation_id=organisation.pk if organisation else None,
+        )
+    access_request.refresh_from_db()
 
 
 def access_request_approve(
@@ -618,7 +750,15 @@ def access_request_approve(
     with transaction.atomic():
         locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
         if locked.status != AccessRequest.Status.PENDING:
-            raise RegistrationError("already decided")
+            raise AlreadyDecided
+        existing = access_request_existing_organisation(locked)
+        # Checked here, under the row lock, so the admin's button, its bulk action and any
+        # other caller obey it. The confirmer must still speak for this very organisation.
+        if existing is not None and (
+            locked.confirmed_at is None
+            or not _speaks_for(user=locked.confirmed_by, organisation=existing)
+        ):
+            raise ConfirmationRequired(existing)
         organisation = _organisation_for(locked)
         if isinstance(organisation, Employer):
             locked.employer = organisation

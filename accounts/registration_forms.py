@@ -82,6 +82,12 @@ class CodeIdentificationForm(forms.Form):
     accept_terms = IdentificationForm.base_fields["accept_terms"]
 
 
+EMAIL_OTHER_THAN_CODE = _(
+    "Ce code a été envoyé à une autre adresse e-mail. Utilisez l'adresse à laquelle vous "
+    "l'avez reçu."
+)
+
+
 class UserDataForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail (votre nom d'utilisateur)"),
@@ -101,14 +107,17 @@ class UserDataForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, person=None, **kwargs) -> None:
+    def __init__(self, *args, person=None, code_email: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.person = person
+        self.code_email = code_email  # the address the code was sent to, if it was
         self.fields["password1"].help_text = PasswordPolicyValidator().get_help_text()
         self.fields["password1"].widget.attrs["aria-describedby"] = "id_password1_help"
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
+        if self.code_email and email != self.code_email.strip().lower():
+            raise ValidationError(EMAIL_OTHER_THAN_CODE, code="email_other_than_code")
         if not email_available(email):
             raise ValidationError(
                 _(

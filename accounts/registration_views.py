@@ -37,6 +37,7 @@ from portals.access import VerifiedMixin
 from . import registration as reg
 from .models import AccessRequest, Membership, RegistrationCode, Terms
 from .registration_forms import (
+    EMAIL_OTHER_THAN_CODE,
     AccessRequestForm,
     CodeIdentificationForm,
     EmailCodeForm,
@@ -257,7 +258,8 @@ class UserDataView(WizardStep):
         return self.show(UserDataForm(initial={"email": email or ""}, person=self._person()))
 
     def post(self, request):
-        form = UserDataForm(request.POST, person=self._person())
+        form = UserDataForm(request.POST, person=self._person(),
+                            code_email=reg.registration_code_email(code_id=self.state.get("code_id")))
         if not form.is_valid():
             return self.show(form)
         data = self.state
@@ -475,6 +477,11 @@ class FactorConfirmView(WizardStep):
                 "Veuillez en saisir une autre."
             ))
             return redirect("register-user")
+        except reg.EmailMismatch:
+            data.update({"email": None, "email_confirmed": False, "reached": 2})
+            state_save(request, data)
+            messages.error(request, EMAIL_OTHER_THAN_CODE)
+            return redirect("register-user")
         except reg.AlreadyRegistered:
             state_clear(request)
             messages.error(request, ALREADY_REGISTERED)
@@ -605,6 +612,12 @@ class CodeAddView(VerifiedMixin, View):
                 form.add_error(None, LOCKED)
             except (reg.IdentificationFailed, reg.CodeUnavailable):
                 form.add_error(None, CODE_FAILED)
+            except reg.EmailMismatch:
+                form.add_error(None, _(
+                    "Ce code a été envoyé à une autre adresse e-mail que celle de votre compte. "
+                    "Connectez-vous avec le compte de cette adresse, ou créez un compte avec "
+                    "elle sur la page d'enregistrement."
+                ))
             except reg.AlreadyRegistered:
                 form.add_error(None, _("Votre compte a déjà cet accès."))
             else:

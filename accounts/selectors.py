@@ -5,10 +5,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from policies.models import Agency, Employer
+from policies.validators import normalize_uid
+
 from .models import (
+    AccessRequest,
     Membership,
     SecurityEvent,
     SupportContact,
@@ -130,3 +137,93 @@ def user_sessions_active(user: User) -> list[UserSession]:
 
 def security_events_recent(user: User, limit: int = 20) -> list[SecurityEvent]:
     return list(SecurityEvent.objects.filter(user=user).order_by("-created_at")[:limit])
+
+
+# --- Access requests for an organisation that already has portal users --------------------------
+
+# Who speaks for an organisation: may confirm (or decline) a request for access to it.
+ORGANISATION_ADMIN_ROLES = {
+    Membership.Kind.EMPLOYER: frozenset({Membership.Role.ADMIN}),
+    Membership.Kind.BROKER: frozenset({Membership.Role.AGENCY_ADMIN}),
+}
+# Whom support sees named on the decision page (an agency may have brokers but no agency admin).
+ORGANISATION_LISTED_ROLES = {
+    Membership.Kind.EMPLOYER: frozenset({Membership.Role.ADMIN}),
+    Membership.Kind.BROKER: frozenset({Membership.Role.AGENCY_ADMIN, Membership.Role.BROKER}),
+}
+
+
+def access_request_organisation(access_request: AccessRequest) -> Employer | Agency | None:
+    """The employer or agency a request is for, when it exists already: the one support linked,
+    else the one with the request's UID or register number. Creates nothing."""
+    if access_request.kind == Membership.Kind.EMPLOYER:
+        if access_request.employer_id is not None:
+            return access_request.employer
+        try:
+            uid = normalize_uid(access_request.organisation_number)
+        except ValidationError:
+            return None
+        return Employer.objects.filter(uid=uid).first()
+    if access_request.agency_id is not None:
+        return access_request.agency
+    number = access_request.organisation_number.strip().upper()
+    if not number:
+        return None
+    return Agency.objects.filter(register_number__iexact=number).first()
+
+
+def organisation_memberships_current(organisation: Employer | Agency) -> QuerySet[Membership]:
+    today = timezone.localdate()
+    target = (
+        Q(kind=Membership.Kind.EMPLOYER, employer=organisation)
+        if isinstance(organisation, Employer)
+        else Q(kind=Membership.Kind.BROKER, agency=organisation)
+    )
+    return Membership.objects.filter(
+        target, Q(valid_until__isnull=True) | Q(valid_until__gte=today), revoked_at__isnull=True
+    )
+
+
+def organisation_admins_current(organisation: Employer | Agency) -> list[Membership]:
+    """The current admins (for an agency: agency admins and brokers), with their users."""
+    kind = Membership.Kind.EMPLOYER if isinstance(organisation, Employer) else Membership.Kind.BROKER
+    return list(
+        organisation_memberships_current(organisation)
+        .filter(role__in=ORGANISATION_LISTED_ROLES[kind])
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__email")
+    )
+
+
+def access_request_existing_organisation(
+    access_request: AccessRequest,
+) -> Employer | Agency | None:
+    """The organisation of the request if it already has portal users (a current membership):
+    access to it is then not support's decision alone."""
+    organisation = access_request_organisation(access_request)
+    if organisation is None or not organisation_memberships_current(organisation).exists():
+        return None
+    return organisation
+
+
+def access_requests_for_employer(membership: Membership) -> QuerySet[AccessRequest]:
+    """Requests for access to the membership's company (linked to it, or naming its UID)."""
+    if membership.kind != Membership.Kind.EMPLOYER or membership.employer_id is None:
+        return AccessRequest.objects.none()
+    employer = membership.employer
+    return AccessRequest.objects.filter(kind=Membership.Kind.EMPLOYER).filter(
+        Q(employer_id=employer.pk) | Q(employer__isnull=True, organisation_number=employer.uid)
+    )
+
+
+def access_requests_pending_for(membership: Membership) -> QuerySet[AccessRequest]:
+    return access_requests_for_employer(membership).filter(
+        status=AccessRequest.Status.PENDING
+    ).order_by("created_at")
+
+
+def access_request_for(membership: Membership, pk: int) -> AccessRequest:
+    access_request = access_requests_for_employer(membership).filter(pk=pk).first()
+    if access_request is None:
+        raise Http404
+    return access_request
