@@ -17,6 +17,7 @@ from policies.validators import normalize_uid
 from .models import (
     AccessRequest,
     Membership,
+    RegistrationCode,
     SecurityEvent,
     SupportContact,
     TermsAcceptance,
@@ -198,12 +199,20 @@ def organisation_admins_current(organisation: Employer | Agency) -> list[Members
 def access_request_existing_organisation(
     access_request: AccessRequest,
 ) -> Employer | Agency | None:
-    """The organisation of the request if it already has portal users (a current membership):
-    access to it is then not support's decision alone."""
+    """The organisation of the request if it already has portal users (a current membership)
+    or an access code on its way (issued, not yet used): access to it is then not support's
+    decision alone, or a second stranger could slip in before the first code is redeemed."""
     organisation = access_request_organisation(access_request)
-    if organisation is None or not organisation_memberships_current(organisation).exists():
+    if organisation is None:
         return None
-    return organisation
+    if organisation_memberships_current(organisation).exists():
+        return organisation
+    codes = RegistrationCode.objects.filter(
+        **({"employer": organisation} if isinstance(organisation, Employer)
+           else {"agency": organisation}),
+        redeemed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now(),
+    )
+    return organisation if codes.exists() else None
 
 
 def access_requests_for_employer(membership: Membership) -> QuerySet[AccessRequest]:

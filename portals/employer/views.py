@@ -9,13 +9,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts import registration as reg
-from accounts.models import Membership
 from accounts.selectors import access_request_for, access_requests_pending_for
 from policies.selectors import employer_staff_counts
 from portals.access import EmployerPortalMixin
-
-# Who may vouch for (or turn down) someone asking for access to the company.
-ACCESS_REQUEST_ROLES = frozenset({Membership.Role.ADMIN})
 
 
 class HomeView(EmployerPortalMixin, TemplateView):
@@ -26,7 +22,7 @@ class HomeView(EmployerPortalMixin, TemplateView):
         membership = self.request.membership
         context["employer"] = membership.employer
         context["counts"] = employer_staff_counts(membership)
-        if membership.role in ACCESS_REQUEST_ROLES:
+        if "manage_access" in self.request.capabilities:
             context["access_requests_pending"] = access_requests_pending_for(membership).count()
         return context
 
@@ -36,7 +32,7 @@ class AccessRequestsView(EmployerPortalMixin, TemplateView):
     (support may approve access to a company with portal users only once confirmed)."""
 
     template_name = "employer/access_requests.html"
-    allowed_roles = ACCESS_REQUEST_ROLES
+    required_capability = "manage_access"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -46,7 +42,7 @@ class AccessRequestsView(EmployerPortalMixin, TemplateView):
 
 
 class AccessRequestDecisionView(EmployerPortalMixin, View):
-    allowed_roles = ACCESS_REQUEST_ROLES
+    required_capability = "manage_access"
     http_method_names = ["post"]
 
     def decide(self, request: HttpRequest, access_request) -> str:

@@ -221,6 +221,20 @@ def test_approving_a_brand_new_company_still_works_unconfirmed(support_staff):
     assert code.employer.uid == uid and code.role == "admin"
 
 
+def test_a_second_request_waits_while_the_first_code_is_not_yet_used(support_staff):
+    """The first requester's code is on its way (no portal user yet): a second stranger asking
+    for the same company must not get a code on support's word alone."""
+    uid = f.next_uid()
+    first = _anonymous_request(uid, email="patronne@nouvelle.ch")
+    assert _approve(support_staff, first)["Content-Type"] == "application/pdf"
+    second = _anonymous_request(uid, email=ATTACKER)
+    response = _approve(support_staff, second)
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.status == "pending"
+    assert RegistrationCode.objects.count() == 1
+
+
 def test_the_requester_is_told_that_a_company_admin_has_to_confirm(employer, company_admin):
     _anonymous_request(employer.uid)
     message = OutboxMessage.objects.get(channel="email", recipient=ATTACKER)
