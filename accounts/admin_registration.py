@@ -190,6 +190,12 @@ class AccessRequestAdmin(admin.ModelAdmin):
                     "d'abord confirmer la demande ; demande non approuvée."
                 ) % {"req": access_request, "org": refused.organisation.name}, messages.ERROR)
                 continue
+            except reg.ConfirmerCannotApprove:
+                self.message_user(request, _(
+                    "%(req)s : vous avez confirmé cette demande vous-même. Principe des quatre "
+                    "yeux : un·e collègue doit l'approuver."
+                ) % {"req": access_request}, messages.ERROR)
+                continue
             except reg.AlreadyDecided:
                 self.message_user(request, _("%(req)s : déjà traitée.") % {"req": access_request},
                                   messages.WARNING)

@@ -657,6 +657,10 @@ class ConfirmationRequired(RegistrationError):
         self.organisation = organisation
 
 
+class ConfirmerCannotApprove(RegistrationError):
+    """Four eyes: whoever confirmed access to an existing organisation does not also approve it."""
+
+
 class ConfirmationNotAllowed(RegistrationError):
     """The user may not confirm (or decline) access to this organisation."""
 
@@ -759,6 +763,8 @@ def access_request_approve(
             or not _speaks_for(user=locked.confirmed_by, organisation=existing)
         ):
             raise ConfirmationRequired(existing)
+        if existing is not None and locked.confirmed_by_id == decided_by.pk:
+            raise ConfirmerCannotApprove
         organisation = _organisation_for(locked)
         if isinstance(organisation, Employer):
             locked.employer = organisation

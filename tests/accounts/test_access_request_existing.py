@@ -270,6 +270,17 @@ def test_a_supervisor_confirms_in_the_admin_then_support_approves(
     assert _approve(support_staff, access_request)["Content-Type"] == "application/pdf"
 
 
+def test_the_supervisor_who_confirmed_cannot_also_approve(employer, company_admin, supervisor):
+    access_request = _anonymous_request(employer.uid)
+    login_verified(Client(), supervisor).post(
+        f"/admin/accounts/accessrequest/{access_request.pk}/confirm/")
+    response = _approve(supervisor, access_request, follow=True)
+    assert "un·e collègue doit l&#x27;approuver" in response.content.decode()
+    access_request.refresh_from_db()
+    assert access_request.status == "pending"
+    assert not RegistrationCode.objects.exists()
+
+
 def test_a_supervisor_confirms_an_existing_agency(agency, broker, supervisor, support_staff):
     access_request = _anonymous_request(agency.register_number, kind="broker")
     page = login_verified(Client(), support_staff).get(
