@@ -306,14 +306,16 @@ class WefSimulationView(SimulationFormView):
     def simulate(self, values):
         values = dict(values)
         at_50 = values.pop("vested_benefit_at_50")
-        age = forms._age_on(self.person.birth_date, values["withdrawal_date"])
-        if age > 50 and not at_50 and forms._age_on(self.person.birth_date, forms._today()) < 50:
+        birth = self.person.birth_date
+        # The art. 5 WEFV limit applies from the day after the 50th birthday (BVG.md).
+        limited = engine.after_50_limit_applies(birth, values["withdrawal_date"])
+        if limited and not at_50 and not engine.after_50_limit_applies(birth, forms._today()):
             # Turns 50 before the withdrawal: the benefit at 50 is not known yet, but it is at
             # least today's (the capital only grows until then).
             at_50 = self.certificate.savings_capital
         return sim.wef_simulate(
             person=self.person, certificate=self.certificate,
-            vested_benefit_at_50=at_50 if age > 50 else None, **values,
+            vested_benefit_at_50=at_50 if limited else None, **values,
         )
 
 
