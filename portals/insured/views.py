@@ -480,7 +480,18 @@ class ChangeFormView(FormView):
         return redirect("insured:change-detail", pk=change.pk)
 
 
-class AddressChangeView(PersonMixin, ChangeFormView):
+class RecentAuthChangeMixin(RecentAuthRequiredMixin):
+    """The password again before a change that moves where the pension or its letters go: a
+    stolen session must not redirect them. Put after PersonMixin (the gate)."""
+
+    def form_valid(self, form):
+        # The session may have aged while the form was open: re-check before acting.
+        if not is_recently_reauthenticated(self.request):
+            return redirect(reauth_url(self.request.get_full_path()))
+        return super().form_valid(form)
+
+
+class AddressChangeView(PersonMixin, RecentAuthChangeMixin, ChangeFormView):
     form_class = forms.AddressForm
     kind = ChangeRequest.Kind.ADDRESS
     title = gettext_lazy("Annoncer un changement d'adresse")
@@ -503,7 +514,7 @@ class CivilStatusChangeView(PersonMixin, ChangeFormView):
         return {**super().get_form_kwargs(), "person": self.person}
 
 
-class BankAccountChangeView(PersonMixin, PensionerOnlyMixin, RecentAuthRequiredMixin,
+class BankAccountChangeView(PersonMixin, PensionerOnlyMixin, RecentAuthChangeMixin,
                             ChangeFormView):
     form_class = forms.BankAccountForm
     kind = ChangeRequest.Kind.BANK_ACCOUNT
@@ -518,12 +529,6 @@ class BankAccountChangeView(PersonMixin, PensionerOnlyMixin, RecentAuthRequiredM
     def change_data(self, form):
         return {"iban": form.cleaned_data["iban"], "holder": form.cleaned_data["holder"],
                 "currency": form.cleaned_data["currency"]}
-
-    def form_valid(self, form):
-        # The session may have aged while the form was open: re-check before acting.
-        if not is_recently_reauthenticated(self.request):
-            return redirect(reauth_url(self.request.get_full_path()))
-        return super().form_valid(form)
 
 
 # --- my data (nFADP art. 25/28) ------------------------------------------------------------------
