@@ -47,7 +47,8 @@ class InsuredPersonAdmin(admin.ModelAdmin):
 
     # Address, civil status and bank account change only through a change request, so that
     # two colleagues check them (four eyes) and the old contacts are told.
-    FOUR_EYES_FIELDS = ("street", "postcode", "city", "country", "civil_status", "iban")
+    FOUR_EYES_FIELDS = ("street", "postcode", "city", "country", "civil_status", "iban",
+                        "bank_currency", "bank_account_holder")
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -150,6 +150,11 @@ class InsuredPerson(models.Model):
         _("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
     iban = models.CharField(_("IBAN (rentes)"), max_length=34, blank=True)
+    bank_currency = models.CharField(
+        _("Monnaie du compte"), max_length=3, blank=True,
+        choices=[("CHF", "CHF"), ("EUR", "EUR")],
+    )
+    bank_account_holder = models.CharField(_("Titulaire du compte"), max_length=140, blank=True)
 
     class Meta:
         verbose_name = _("personne assurée")

@@ -220,6 +220,8 @@ def personal_data(person: InsuredPerson, user) -> dict:
             "entry_date": person.entry_date.isoformat(),
             "exit_date": person.exit_date.isoformat() if person.exit_date else None,
             "status": person.status, "iban": person.iban,
+            "bank_currency": person.bank_currency,
+            "bank_account_holder": person.bank_account_holder,
         },
         "employer": {"name": contract.employer.name, "uid": contract.employer.uid},
         "contract": {"number": contract.number, "plan": contract.plan.name},

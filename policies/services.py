@@ -131,7 +131,8 @@ def _previous_values(person: InsuredPerson, kind: str) -> dict[str, str]:
                 "country": person.country}
     if kind == ChangeRequest.Kind.CIVIL_STATUS:
         return {"civil_status": person.civil_status}
-    return {"iban": person.iban}
+    return {"iban": person.iban, "currency": person.bank_currency,
+            "holder": person.bank_account_holder}
 
 
 class ChangeRequestAlreadyOpen(ValidationError):
@@ -180,11 +181,35 @@ def change_request_submit(
     return change
 
 
+# Key in the request's data -> field of InsuredPerson, per kind of request.
 CHANGE_FIELDS = {
-    ChangeRequest.Kind.ADDRESS: ("street", "postcode", "city", "country"),
-    ChangeRequest.Kind.CIVIL_STATUS: ("civil_status",),
-    ChangeRequest.Kind.BANK_ACCOUNT: ("iban",),
+    ChangeRequest.Kind.ADDRESS: {f: f for f in ("street", "postcode", "city", "country")},
+    ChangeRequest.Kind.CIVIL_STATUS: {"civil_status": "civil_status"},
+    ChangeRequest.Kind.BANK_ACCOUNT: {
+        "iban": "iban", "currency": "bank_currency", "holder": "bank_account_holder",
+    },
 }
+BANK_CURRENCIES = {choice for choice, _label in InsuredPerson._meta.get_field(
+    "bank_currency").choices}
+BANK_HOLDER_MAX = InsuredPerson._meta.get_field("bank_account_holder").max_length
+
+
+def _clean_bank_account(data: dict[str, Any]) -> dict[str, Any]:
+    """Also for a change recorded by support in the admin (free JSON): never a QR-IBAN or a
+    typo, a currency the payments can use, a holder that fits. A new account replaces the
+    whole set: a currency or holder the request does not give is cleared, not kept from the
+    old account."""
+    holder = str(data.get("holder") or "").strip()
+    currency = str(data.get("currency") or "").strip().upper()
+    if currency and currency not in BANK_CURRENCIES:
+        raise ValidationError(_("La monnaie du compte doit être CHF ou EUR."))
+    if len(holder) > BANK_HOLDER_MAX:
+        raise ValidationError(
+            _("Le nom du titulaire du compte ne peut pas dépasser %(max)s caractères.")
+            % {"max": BANK_HOLDER_MAX}
+        )
+    return {**data, "iban": normalize_payout_iban(data.get("iban", "")), "currency": currency,
+            "holder": holder}
 
 
 def _refuse_own_request(change: ChangeRequest, by: User) -> None:
@@ -225,13 +250,12 @@ def change_request_approve(*, change: ChangeRequest, by: User) -> ChangeRequest:
         )
     _refuse_own_request(change, by)
     if change.kind == ChangeRequest.Kind.BANK_ACCOUNT:
-        # Also for a change recorded by support in the admin: never a QR-IBAN or a typo.
-        change.data["iban"] = normalize_payout_iban(change.data.get("iban", ""))
+        change.data = _clean_bank_account(change.data)
     person = InsuredPerson.objects.select_for_update().get(pk=change.person_id)
     # Only the fields of this kind of request: an "address" change never carries an IBAN.
-    for field in CHANGE_FIELDS[change.kind]:
-        if field in change.data:
-            setattr(person, field, change.data[field])
+    for key, field in CHANGE_FIELDS[change.kind].items():
+        if key in change.data:
+            setattr(person, field, change.data[key])
     person.save()
     change.status = RequestStatus.DONE
     change.approved_by, change.approved_at = by, timezone.now()

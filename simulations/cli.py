@@ -16,7 +16,10 @@ Choices:
   ``bvg_minimum_applied`` (art. 14 shadow check); buy-in adds ``reasons`` (codes, e.g.
   "exceeds_maximum" when ``amount`` is above the maximum: it is reported, never clipped),
   ``capital_locked_until``, ``pillar3a_max``; wef adds ``age`` and ``latest_withdrawal_date``;
-  buy-in accepts an optional ``date`` of payment (default 31 December of ``year``).
+  buy-in accepts an optional ``date`` of payment (default 31 December of ``year``; not before
+  ``year``), from which the 3-year capital lock runs; wef accepts ``reference_age_months``
+  instead of ``reference_age`` for a reference age with months (AHV 21: 774 = 64 y 6 m for a
+  woman born 1962), as the cut-off counts months; giving both is an error.
 - Exit 0 on success; exit 2 with ``{"errors": {"field": ["message", ...]}}`` on bad input
   ("input" for the document itself, "kind" for the command line, nested fields as
   ``buy_ins[0].date``). An invalid AHV number is a result (``valid: false``), not bad input.
@@ -216,6 +219,8 @@ def _buy_in(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wef(kwargs: dict[str, Any]) -> dict[str, Any]:
+    if "reference_age" in kwargs and "reference_age_months" in kwargs:
+        raise _BadInput({"reference_age_months": ["give reference_age or this field, not both"]})
     result = engine.wef(engine.WefInput(**kwargs))
     return {
         "max_withdrawal": str(result.max_withdrawal),
@@ -287,6 +292,7 @@ KINDS: dict[str, tuple[Spec, Callable[[dict[str, Any]], dict[str, Any]]]] = {
             "last_withdrawal_date": (_date, False),
             "buy_ins": (_buy_ins, False),
             "reference_age": (_integer, False),
+            "reference_age_months": (_integer, False),
         },
         _wef,
     ),

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policies.dashboard_cache import dashboard_touch
@@ -61,6 +62,14 @@ def reference_age_years(person: InsuredPerson, plan: engine.Plan) -> int:
     if plan.reference_age is not None:
         return plan.reference_age
     return engine.reference_age_months(person.birth_date, person.sex) // 12
+
+
+def reference_age_months_for(person: InsuredPerson, plan: engine.Plan) -> int:
+    """The plan's reference age, or the legal one in months (AHV 21: 64 y 6 m = 774 for a
+    woman born 1962), for rules that count months such as the WEF cut-off."""
+    if plan.reference_age is not None:
+        return plan.reference_age * 12
+    return engine.reference_age_months(person.birth_date, person.sex)
 
 
 def projection_input_for(
@@ -201,11 +210,14 @@ def retirement_simulate(
 def buy_in_simulate(
     *, person: InsuredPerson, certificate: Certificate, amount: Decimal | None,
     pillar3a_balance: Decimal = Decimal(0), marginal_tax_rate: Decimal | None = None,
-    wef_outstanding: Decimal = Decimal(0),
+    wef_outstanding: Decimal = Decimal(0), payment_date: date | None = None,
 ) -> dict:
+    # The 3-year capital lock runs from the day the buy-in is paid (today unless given), not
+    # from the certificate's year; never before that year, whose figures the simulation uses.
+    paid_on = max(payment_date or timezone.localdate(), date(certificate.year, 1, 1))
     result = engine.buy_in(buy_in_input_for(
         person, certificate, amount=amount, pillar3a_balance=pillar3a_balance,
-        marginal_tax_rate=marginal_tax_rate, wef_outstanding=wef_outstanding,
+        marginal_tax_rate=marginal_tax_rate, wef_outstanding=wef_outstanding, date=paid_on,
     ))
     paid = amount if amount is not None and amount <= result.max_buy_in else Decimal(0)
     without, base = _projection_series(person, certificate, certificate.savings_capital)
@@ -238,12 +250,14 @@ def wef_simulate(
     last_withdrawal_date: date | None = None,
 ) -> dict:
     plan = engine_plan(person.contract.plan)
+    # No buy-ins are passed: the database records no buy-in payments (amount and date), so the
+    # 3-year lock on them (art. 79b para. 3 BVG) cannot be applied here yet.
     result = engine.wef(engine.WefInput(
         date=withdrawal_date, birth_date=person.birth_date,
         vested_benefit=certificate.savings_capital, requested_amount=amount,
         vested_benefit_at_50=vested_benefit_at_50, purpose=purpose,
         last_withdrawal_date=last_withdrawal_date,
-        reference_age=reference_age_years(person, plan), plan=plan,
+        reference_age_months=reference_age_months_for(person, plan), plan=plan,
     ))
     taken = min(amount, result.max_withdrawal)
     without, base = _projection_series(person, certificate, certificate.savings_capital)

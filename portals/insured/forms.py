@@ -392,7 +392,8 @@ class CivilStatusForm(forms.Form):
 
 
 class BankAccountForm(EffectiveDateMixin, forms.Form):
-    holder = forms.CharField(label=_("Titulaire du compte"), max_length=200,
+    # 140: what the person's record holds (policies InsuredPerson.bank_account_holder).
+    holder = forms.CharField(label=_("Titulaire du compte"), max_length=140,
                              widget=forms.TextInput(attrs={"autocomplete": "name"}))
     iban = forms.CharField(
         label=_("IBAN"), max_length=42,

@@ -306,14 +306,16 @@ class WefSimulationView(SimulationFormView):
     def simulate(self, values):
         values = dict(values)
         at_50 = values.pop("vested_benefit_at_50")
-        age = forms._age_on(self.person.birth_date, values["withdrawal_date"])
-        if age > 50 and not at_50 and forms._age_on(self.person.birth_date, forms._today()) < 50:
+        birth = self.person.birth_date
+        # The art. 5 WEFV limit applies from the day after the 50th birthday (BVG.md).
+        limited = engine.after_50_limit_applies(birth, values["withdrawal_date"])
+        if limited and not at_50 and not engine.after_50_limit_applies(birth, forms._today()):
             # Turns 50 before the withdrawal: the benefit at 50 is not known yet, but it is at
             # least today's (the capital only grows until then).
             at_50 = self.certificate.savings_capital
         return sim.wef_simulate(
             person=self.person, certificate=self.certificate,
-            vested_benefit_at_50=at_50 if age > 50 else None, **values,
+            vested_benefit_at_50=at_50 if limited else None, **values,
         )
 
 
@@ -472,7 +474,18 @@ class ChangeFormView(FormView):
         return redirect("insured:change-detail", pk=change.pk)
 
 
-class AddressChangeView(PersonMixin, ChangeFormView):
+class RecentAuthChangeMixin(RecentAuthRequiredMixin):
+    """The password again before a change that moves where the pension or its letters go: a
+    stolen session must not redirect them. Put after PersonMixin (the gate)."""
+
+    def form_valid(self, form):
+        # The session may have aged while the form was open: re-check before acting.
+        if not is_recently_reauthenticated(self.request):
+            return redirect(reauth_url(self.request.get_full_path()))
+        return super().form_valid(form)
+
+
+class AddressChangeView(PersonMixin, RecentAuthChangeMixin, ChangeFormView):
     form_class = forms.AddressForm
     kind = ChangeRequest.Kind.ADDRESS
     title = gettext_lazy("Annoncer un changement d'adresse")
@@ -495,7 +508,7 @@ class CivilStatusChangeView(PersonMixin, ChangeFormView):
         return {**super().get_form_kwargs(), "person": self.person}
 
 
-class BankAccountChangeView(PersonMixin, PensionerOnlyMixin, RecentAuthRequiredMixin,
+class BankAccountChangeView(PersonMixin, PensionerOnlyMixin, RecentAuthChangeMixin,
                             ChangeFormView):
     form_class = forms.BankAccountForm
     kind = ChangeRequest.Kind.BANK_ACCOUNT
@@ -510,12 +523,6 @@ class BankAccountChangeView(PersonMixin, PensionerOnlyMixin, RecentAuthRequiredM
     def change_data(self, form):
         return {"iban": form.cleaned_data["iban"], "holder": form.cleaned_data["holder"],
                 "currency": form.cleaned_data["currency"]}
-
-    def form_valid(self, form):
-        # The session may have aged while the form was open: re-check before acting.
-        if not is_recently_reauthenticated(self.request):
-            return redirect(reauth_url(self.request.get_full_path()))
-        return super().form_valid(form)
 
 
 # --- my data (nFADP art. 25/28) ------------------------------------------------------------------

@@ -36,6 +36,7 @@ from .wef import (
     BuyInPayment,
     WefInput,
     WefResult,
+    after_50_limit_applies,
     wef,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "UnknownYearError",
     "WefInput",
     "WefResult",
+    "after_50_limit_applies",
     "ahv_compact",
     "ahv_format",
     "ahv_is_valid",

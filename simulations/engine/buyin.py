@@ -47,8 +47,9 @@ class BuyInInput:
     first_swiss_affiliation_year: int | None = None
     amount: Decimal | None = None
     marginal_tax_rate: Decimal | None = None
-    # Day of payment; by default 31 December of ``year`` (the latest day, so the capital lock
-    # reported is never too early).
+    # Day of payment: the 3-year capital lock (art. 79b para. 3 BVG) runs from it. It may be
+    # after ``year`` (a payment made after the latest certificate); by default 31 December of
+    # ``year`` (the latest day of it, so the lock reported is never too early).
     date: date | None = None
     plan: Plan = BVG_MINIMUM
 
@@ -79,8 +80,9 @@ class BuyInInput:
                 "first_swiss_affiliation_year",
                 "must be between the birth year and the simulated year",
             )
-        if self.date is not None and self.date.year != self.year:
-            errors.add("date", "must be in the simulated year")
+        checks.day(errors, "date", self.date)
+        if self.date is not None and self.date.year < self.year:
+            errors.add("date", "must not be before the simulated year")
         errors.raise_if_any()
 
 

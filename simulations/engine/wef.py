@@ -2,9 +2,15 @@
 
 ``max_withdrawal`` is the amount limit at ``date``; timing rules (five-year rule, cut-off before
 the reference age) do not lower it but appear in ``reasons``. Spouse consent is for the form to
-ask, not a reason here. Age 50 rule as in the project's BVG.md: the whole vested benefit while
-the completed years at the withdrawal date are <= 50 (so up to the day before the 51st
-birthday); art. 5 WEFV limit from then on.
+ask, not a reason here.
+
+Age 50 (art. 30c para. 2 BVG, "das 50. Altersjahr überschritten"; the project's BVG.md): the
+whole vested benefit up to and including the 50th birthday; from the day after it (aged 50
+years and 1 day) the art. 5 WEFV limit max(a, b).
+
+Cut-off: the reference age is counted in months (AHV 21: women born 1961/62/63 reach it at
+64 y 3/6/9 m), so the last possible day is the day the person is reference age - the plan's
+cut-off years old, e.g. 61 y 6 m for a woman born 1962; from the next day it is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from decimal import Decimal
 
 from . import checks
 from .checks import ZERO
-from .dates import add_years, completed_years
+from .dates import add_months, add_years, completed_years
 from .errors import ErrorCollector
 from .plan import BVG_MINIMUM, Plan
 from .rounding import money
@@ -55,6 +61,8 @@ class WefInput:
     last_withdrawal_date: date | None = None
     buy_ins: tuple[BuyInPayment, ...] = ()
     reference_age: int = 65
+    # In months, overriding ``reference_age`` when given (64 y 6 m = 774 for a woman born 1962).
+    reference_age_months: int | None = None
     plan: Plan = BVG_MINIMUM
 
     def __post_init__(self) -> None:
@@ -74,9 +82,8 @@ class WefInput:
             checks.money(errors, name, getattr(self, name))
         if self.requested_amount <= ZERO:
             errors.add("requested_amount", "must be more than 0")
-        if (
-            self.vested_benefit_at_50 is None
-            and completed_years(self.birth_date, self.date) > FULL_BENEFIT_UP_TO_AGE
+        if self.vested_benefit_at_50 is None and after_50_limit_applies(
+            self.birth_date, self.date
         ):
             errors.add("vested_benefit_at_50", "is required after age 50")
         if self.purpose not in PURPOSES:
@@ -89,6 +96,9 @@ class WefInput:
                 errors.add(f"buy_ins[{index}].date", "must not be after the withdrawal date")
         if not 50 <= self.reference_age <= 70:
             errors.add("reference_age", "must be between 50 and 70")
+        months = self.reference_age_months
+        if months is not None and not 50 * 12 <= months <= 70 * 12:
+            errors.add("reference_age_months", "must be between 600 and 840")
         errors.raise_if_any()
 
 
@@ -102,9 +112,15 @@ class WefResult:
     recent_buy_ins: Decimal
 
 
+def after_50_limit_applies(birth_date: date, on: date) -> bool:
+    """True from the day after the 50th birthday: on the birthday itself the person is 50, not
+    yet older than 50 (BVG.md; a 29 February birthday falls on 28 February, art. 77 OR)."""
+    return on > add_years(birth_date, FULL_BENEFIT_UP_TO_AGE)
+
+
 def wef(inp: WefInput) -> WefResult:
     age = completed_years(inp.birth_date, inp.date)
-    if age <= FULL_BENEFIT_UP_TO_AGE:
+    if not after_50_limit_applies(inp.birth_date, inp.date):
         limit = inp.vested_benefit
     else:
         at_50 = inp.vested_benefit_at_50
@@ -118,7 +134,10 @@ def wef(inp: WefInput) -> WefResult:
     )
     maximum = max(ZERO, limit - recent)
 
-    latest = add_years(inp.birth_date, inp.reference_age - inp.plan.wef_cutoff_years)
+    months = inp.reference_age_months
+    if months is None:
+        months = inp.reference_age * 12
+    latest = add_months(inp.birth_date, months - inp.plan.wef_cutoff_years * 12)
     reasons = []
     if inp.date > latest:
         reasons.append(TOO_CLOSE_TO_RETIREMENT)

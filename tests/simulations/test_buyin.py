@@ -145,6 +145,13 @@ def test_it_reports_the_three_year_capital_lock(paid_on, locked_until):
     assert result.capital_locked_until == locked_until
 
 
+def test_the_lock_runs_from_the_payment_date_even_after_the_certificate_year():
+    # Figures of the 2025 certificate, paid on 15.3.2026: locked until 15.3.2029, not from a
+    # day of the certificate year (31.12.2025 + 3 years = 31.12.2028 would end too early).
+    result = buy_in(person(**BASE, amount=D(10000), date=date(2026, 3, 15)))
+    assert result.capital_locked_until == date(2029, 3, 15)
+
+
 def test_a_lock_from_29_february_ends_on_28_february():
     result = buy_in(person(**BASE, year=2024, amount=D(10000), date=date(2024, 2, 29)))
     assert result.capital_locked_until == date(2027, 2, 28)
@@ -163,7 +170,8 @@ def test_a_nil_amount_locks_nothing():
         ({"marginal_tax_rate": D("1.01")}, {"marginal_tax_rate"}),
         ({"interest_rate": D("0.5")}, {"interest_rate"}),
         ({"first_swiss_affiliation_year": 2026}, {"first_swiss_affiliation_year"}),
-        ({"date": date(2024, 12, 31)}, {"date"}),
+        ({"date": date(2024, 12, 31)}, {"date"}),  # before the simulated year
+        ({"date": date(2200, 1, 1)}, {"date"}),
     ],
 )
 def test_it_rejects_bad_input_naming_each_field(kwargs, fields):

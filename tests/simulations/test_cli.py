@@ -147,6 +147,56 @@ def test_it_checks_a_wef_withdrawal():
     }
 
 
+def test_the_wef_cut_off_takes_a_reference_age_in_months():
+    # Woman born 15.3.1962, reference age 64 y 6 m = 774 months; cut-off 3 years before:
+    # 61 y 6 m -> 15.9.2023 is the last possible day, 16.9.2023 the first refused one.
+    base = {
+        "birth_date": "1962-03-15",
+        "vested_benefit": "300000",
+        "requested_amount": "50000",
+        "vested_benefit_at_50": "200000",
+        "reference_age_months": 774,
+    }
+    status, out = run("wef", base | {"date": "2023-09-15"})
+    assert (status, out["allowed"], out["latest_withdrawal_date"]) == (0, True, "2023-09-15")
+    status, out = run("wef", base | {"date": "2023-09-16"})
+    assert (status, out["reasons"]) == (0, ["too_close_to_retirement"])
+
+
+def test_the_wef_reference_age_is_given_once():
+    status, out = run(
+        "wef",
+        {
+            "date": "2023-09-15",
+            "birth_date": "1962-03-15",
+            "vested_benefit": "300000",
+            "requested_amount": "50000",
+            "vested_benefit_at_50": "200000",
+            "reference_age": 64,
+            "reference_age_months": 774,
+        },
+    )
+    assert (status, out) == (
+        2,
+        {"errors": {"reference_age_months": ["give reference_age or this field, not both"]}},
+    )
+
+
+def test_a_buy_in_paid_after_the_simulated_year_locks_from_its_payment_date():
+    status, out = run(
+        "buy-in",
+        {
+            "year": 2025,
+            "birth_date": "1995-07-01",
+            "annual_salary": "50000",
+            "savings_capital": "5000",
+            "amount": "1000",
+            "date": "2026-02-10",
+        },
+    )
+    assert (status, out["capital_locked_until"]) == (0, "2029-02-10")
+
+
 @pytest.mark.parametrize(
     ("number", "expected"),
     [

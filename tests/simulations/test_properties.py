@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from simulations.cli import main
 from simulations.engine import (
+    TOO_CLOSE_TO_RETIREMENT,
     BuyInInput,
     BuyInPayment,
     CreditBand,
@@ -21,6 +22,8 @@ from simulations.engine import (
     project,
     wef,
 )
+from simulations.engine.dates import add_years
+from simulations.engine.rounding import money as money_round
 
 # No example database: tests must not leave files in the work tree.
 FAST = settings(
@@ -160,6 +163,7 @@ def wef_inputs(draw: st.DrawFn) -> WefInput:
         last_withdrawal_date=draw(st.none() | st.just(birth)),
         buy_ins=tuple(buy_ins),
         reference_age=draw(st.integers(60, 70)),
+        reference_age_months=draw(st.none() | st.integers(60 * 12, 70 * 12)),
     )
 
 
@@ -170,6 +174,27 @@ def test_the_wef_maximum_is_never_negative_nor_above_the_vested_benefit(inp):
     assert Decimal(0) <= result.max_withdrawal <= inp.vested_benefit
     assert result.allowed is (result.reasons == ())
     assert result.allowed is False or inp.requested_amount <= result.max_withdrawal
+
+
+@FAST
+@given(wef_inputs())
+def test_the_latest_withdrawal_date_is_allowed_and_the_next_day_is_not(inp):
+    latest = wef(inp).latest_withdrawal_date
+    assert TOO_CLOSE_TO_RETIREMENT not in wef(replace(inp, date=latest, buy_ins=())).reasons
+    refused = wef(replace(inp, date=latest + timedelta(days=1), buy_ins=()))
+    assert TOO_CLOSE_TO_RETIREMENT in refused.reasons
+
+
+@FAST
+@given(wef_inputs())
+def test_the_whole_benefit_is_available_up_to_the_50th_birthday_and_limited_after(inp):
+    birthday = add_years(inp.birth_date, 50)
+    on_birthday = wef(replace(inp, date=birthday, buy_ins=()))
+    assert on_birthday.max_withdrawal == inp.vested_benefit
+    after = wef(replace(inp, date=birthday + timedelta(days=1), buy_ins=()))
+    a = inp.vested_benefit_at_50 + inp.repaid_after_50 - inp.withdrawn_after_50
+    b = (inp.vested_benefit - inp.used_for_housing) / 2
+    assert after.max_withdrawal == money_round(max(Decimal(0), min(inp.vested_benefit, max(a, b))))
 
 
 json_values = st.recursive(
@@ -206,6 +231,7 @@ FIELDS = [
     "last_withdrawal_date",
     "buy_ins",
     "reference_age",
+    "reference_age_months",
     "number",
 ]
 plausible = (

@@ -29,7 +29,7 @@ MATRIX = Matrix(namespace="insured", urlpatterns=urlpatterns, default_owner="ins
     "requests": Case(),
     "request-detail": Case(obj="service_request"),
     "personal": Case(),
-    "change-address": Case(),
+    "change-address": Case(reauth=True),
     "change-civil-status": Case(),
     "change-bank-account": Case(owner="pensioner", reauth=True),
     "change-detail": Case(obj="change_request"),

@@ -30,7 +30,9 @@ VALID_FR_IBAN = "FR14 2004 1010 0505 0001 3M02 606"
 
 
 def test_address_change_becomes_a_request_not_a_direct_write(as_user, insured, insured_person):
-    response = as_user(insured).post(reverse("insured:change-address"), {
+    client = as_user(insured)
+    reauthenticate(client)  # an address change needs the password again
+    response = client.post(reverse("insured:change-address"), {
         "street": "Rue du Lac 12", "postcode": "1003", "city": "Lausanne", "country": "CH",
         "effective_date": TODAY})
     change = ChangeRequest.objects.get()
@@ -52,7 +54,9 @@ def test_address_change_becomes_a_request_not_a_direct_write(as_user, insured, i
 def test_address_change_bad_input_gives_field_messages(as_user, insured, data, field):
     payload = {"street": "Rue du Lac 12", "postcode": "1003", "city": "Lausanne",
                "country": "CH", "effective_date": TODAY, **data}
-    response = as_user(insured).post(reverse("insured:change-address"), payload)
+    client = as_user(insured)
+    reauthenticate(client)
+    response = client.post(reverse("insured:change-address"), payload)
     assert response.status_code == 200
     assert response.context["form"].errors[field]
     assert not ChangeRequest.objects.exists()
@@ -230,6 +234,7 @@ def test_someone_elses_change_request_is_404(as_user, insured, other_change_requ
 
 def test_a_second_request_of_the_same_kind_waits_for_the_first(as_user, insured):
     client = as_user(insured)
+    reauthenticate(client)
     data = {"street": "Rue du Lac 12", "postcode": "1003", "city": "Lausanne", "country": "CH",
             "effective_date": TODAY}
     client.post(reverse("insured:change-address"), data)
