@@ -43,12 +43,12 @@ def _forget_sessions(apps, schema_editor):
 
 def _audit_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(AUDIT_TRIGGER)
+        schema_editor.execute(AUDIT_TRIGGER, params=None)
 
 
 def _drop_audit_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_AUDIT_TRIGGER)
+        schema_editor.execute(DROP_AUDIT_TRIGGER, params=None)
 
 
 class Migration(migrations.Migration):
