@@ -262,6 +262,12 @@ class UserDataView(WizardStep):
             return self.show(form)
         data = self.state
         email = form.cleaned_data["email"]
+        if not _staff_invitation_email_ok(data, email):
+            form.add_error("email", _(
+                "Cette invitation est valable uniquement pour l'adresse e-mail à laquelle elle "
+                "a été envoyée."
+            ))
+            return self.show(form)
         data["password_hash"] = reg.password_hash(form.cleaned_data["password1"])
         if data.get("email") != email:
             data.update({"email": email, "email_confirmed": False, "email_code_id": None})
@@ -285,6 +291,11 @@ class UserDataView(WizardStep):
         data["reached"] = 3
         state_save(request, data)
         return redirect("register-email")
+
+
+def _staff_invitation_email_ok(data: dict, email: str) -> bool:
+    code = RegistrationCode.objects.filter(pk=data.get("code_id")).first()
+    return code is None or reg.staff_code_email_matches(code=code, email=email)
 
 
 def _throttle_message(throttled: reg.SendThrottled) -> str:
@@ -608,6 +619,11 @@ class CodeAddView(VerifiedMixin, View):
             except reg.AlreadyRegistered:
                 form.add_error(None, _("Votre compte a déjà cet accès."))
             else:
+                if membership is None:  # a staff invitation: the account joined the support team
+                    messages.success(request, _(
+                        "Votre compte fait maintenant partie de l'équipe support."
+                    ))
+                    return redirect("admin:index")
                 request.session[f"membership_{membership.kind}"] = membership.pk
                 messages.success(request, _("L'accès a été ajouté à votre compte."))
                 return redirect("portal-chooser")
