@@ -1,16 +1,29 @@
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpResponse
-from django.urls import reverse
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
 
 from . import admin_registration  # noqa: F401 - registers its ModelAdmins
+from . import registration as reg
+from .admin_base import SecureAdminMixin, SecureModelAdmin
 from .letters import Letter, letters_pdf
 from .models import (
+    BackupCodeDevice,
+    FactorResetRequest,
     Membership,
     OutboxMessage,
     SecurityEvent,
@@ -20,9 +33,59 @@ from .models import (
     User,
     UserSession,
 )
-from .reenrol import reenrol_code_issue
+from .registration_forms import StaffInvitationForm
 from .security import unlock
-from .services import second_factor_reset
+from .services import (
+    FactorResetRefused,
+    account_protected,
+    factor_reset_approve,
+    factor_reset_reject,
+    factor_reset_request,
+)
+
+# --- Third-party admins -------------------------------------------------------------------------
+# Device admins show (or let one replace) the secrets of a second factor: nobody needs them, the
+# user page lists each person's devices read-only. The other third-party admins stay, behind the
+# same filter rules as ours.
+
+
+def _third_party_admins() -> None:
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from two_factor.plugins.phonenumber.models import PhoneDevice
+
+    for device_model in (StaticDevice, TOTPDevice, PhoneDevice, BackupCodeDevice):
+        if admin.site.is_registered(device_model):
+            admin.site.unregister(device_model)
+    for model, model_admin in list(admin.site._registry.items()):
+        if model is Group or isinstance(model_admin, SecureAdminMixin):
+            continue
+        secured = type(f"Secure{type(model_admin).__name__}",
+                       (SecureAdminMixin, type(model_admin)), {})
+        admin.site.unregister(model)
+        admin.site.register(model, secured)
+    if admin.site.is_registered(Group):
+        admin.site.unregister(Group)
+    admin.site.register(Group, GroupAdmin)
+
+
+class GroupAdmin(SecureAdminMixin, BaseGroupAdmin):
+    """Groups carry the rights of the support team: only a superuser changes them."""
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+_third_party_admins()
+
+
+# --- Users --------------------------------------------------------------------------------------
 
 
 class MembershipInline(admin.TabularInline):
@@ -55,8 +118,48 @@ def reenrol_letter(user: User, issued) -> Letter:
     )
 
 
+def _letters_response(letters: list[Letter]) -> HttpResponse:
+    response = HttpResponse(letters_pdf(letters), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="reactivation.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class UserAdminForm(forms.ModelForm):
+    """No password field: nobody sets or sees another person's password here (a person resets
+    his own through "forgotten password"; a colleague is invited, see UserAdmin.invite_view)."""
+
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class FactorResetReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif (obligatoire, enregistré dans le journal de sécurité)"), max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+def _device_label(device) -> str:
+    labels = {
+        "TOTPDevice": gettext("Application d'authentification"),
+        "PhoneDevice": gettext("SMS"),
+        "StaticDevice": gettext("Codes de secours"),
+    }
+    if isinstance(device, BackupCodeDevice):
+        return ngettext("Codes de secours (%(n)d restant)", "Codes de secours (%(n)d restants)",
+                        device.codes_left()) % {"n": device.codes_left()}
+    label = labels.get(type(device).__name__, type(device).__name__)
+    if not device.confirmed:
+        label = gettext("%(device)s (non confirmé)") % {"device": label}
+    return label
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SecureAdminMixin, BaseUserAdmin):
+    form = UserAdminForm
+    add_form = UserAdminForm
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_active", "is_staff", "date_joined")
     list_filter = ("is_active", "is_staff", "memberships__kind", "language")
@@ -64,13 +167,50 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ("insured_person",)
     inlines = [MembershipInline]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "password_status", "second_factors")}),
         (_("Personne"), {"fields": ("first_name", "last_name", "language", "insured_person")}),
         (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_fieldsets = ((None, {"fields": ("email",)}),)
+    readonly_fields = ("password_status", "second_factors")
     actions = ["reset_second_factor", "unlock_login"]
+
+    def get_urls(self):
+        urls = [
+            path("invite/", self.admin_site.admin_view(self.invite_view),
+                 name="accounts_user_invite"),
+            # Django's UserAdmin mounts a password form here for anyone with "change user":
+            # answered 404 for everybody (without this line the catch-all would redirect).
+            path("<id>/password/", self.user_change_password),
+        ]
+        return urls + admin.ModelAdmin.get_urls(self)
+
+    def user_change_password(self, request, id, form_url=""):
+        raise Http404
+
+    # --- who may act on whom ---
+
+    def has_add_permission(self, request) -> bool:
+        # Accounts are opened by a code (registration, invitation), never typed in here.
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and account_protected(target=obj, by=request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and account_protected(target=obj, by=request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        if not request.user.is_superuser and queryset.filter(
+            Q(is_staff=True) | Q(is_superuser=True)
+        ).exists():
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
     def get_readonly_fields(self, request, obj=None):
         # Only a superuser hands out rights: a support colleague who may edit accounts must not
@@ -80,14 +220,92 @@ class UserAdmin(BaseUserAdmin):
             readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
         return readonly
 
+    @admin.display(description=_("Mot de passe défini"))
+    def password_status(self, obj: User) -> str:
+        if obj is None or obj.pk is None:
+            return "–"
+        return gettext("oui") if obj.has_usable_password() else gettext("non")
+
+    @admin.display(description=_("Deuxièmes facteurs"))
+    def second_factors(self, obj: User):
+        if obj is None or obj.pk is None:
+            return "–"
+        devices = [*devices_for_user(obj, confirmed=None)]
+        if not devices:
+            return gettext("aucun")
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>{} · {}</li>", ((_device_label(d), d.name) for d in devices)
+        ))
+
+    # --- opening an account for a colleague: an invitation, never a password ---
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return redirect("admin:accounts_user_invite")
+
+    def invite_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = StaffInvitationForm(request.POST or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Inviter un·e collègue du support"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        if request.method == "POST" and form.is_valid():
+            issued = reg.staff_invitation_issue(
+                email=form.cleaned_data["email"], groups=form.cleaned_data["groups"],
+                created_by=request.user, days=form.cleaned_data["days"], request=request,
+            )
+            context.update({"issued": issued, "groups": issued.code.staff_groups.all()})
+            response = TemplateResponse(request, "accounts/admin/staff_invite.html", context)
+            response["Cache-Control"] = "no-store"
+            return response
+        return TemplateResponse(request, "accounts/admin/staff_invite.html", context)
+
+    # --- actions ---
+
     @admin.action(description=_("Réinitialiser le deuxième facteur (téléphone perdu)"),
                   permissions=["change"])
     def reset_second_factor(self, request, queryset):
         users = list(queryset)
-        letters = []
+        form = FactorResetReasonForm(request.POST if request.POST.get("post") == "yes" else None)
+        if not form.is_valid():
+            # First the reason (like Django's delete confirmation page), then the reset.
+            return TemplateResponse(request, "accounts/admin/factor_reset_confirm.html", {
+                **self.admin_site.each_context(request),
+                "title": gettext("Réinitialiser le deuxième facteur"),
+                "opts": self.model._meta,
+                "users": users,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "four_eyes": [u for u in users if _needs_approval(u)],
+            })
+        letters: list[Letter] = []
+        pending = 0
         for user in users:
-            second_factor_reset(user=user, by=request.user, request=request)
-            letters.append(reenrol_letter(user, reenrol_code_issue(user=user, by=request.user)))
+            try:
+                outcome = factor_reset_request(user=user, by=request.user,
+                                               reason=form.cleaned_data["reason"], request=request)
+            except FactorResetRefused as refused:
+                self.message_user(request, f"{user.email} : {refused.message}", messages.ERROR)
+                continue
+            if outcome.issued is not None:
+                letters.append(reenrol_letter(user, outcome.issued))
+            else:
+                pending += 1
+        if pending:
+            self.message_user(request, ngettext(
+                "%(count)d demande de réinitialisation attend l'approbation d'un·e autre "
+                "collègue (compte du support ou administrateur·trice RH).",
+                "%(count)d demandes de réinitialisation attendent l'approbation d'un·e autre "
+                "collègue (comptes du support ou administrateurs·trices RH).",
+                pending,
+            ) % {"count": pending}, messages.WARNING)
+        if not letters:
+            return None
         self.message_user(
             request,
             ngettext(
@@ -99,27 +317,104 @@ class UserAdmin(BaseUserAdmin):
                 "secours supprimés, sessions fermées. Les lettres avec les codes de réactivation "
                 "sont téléchargées maintenant : envoyez-les par la poste (jamais par téléphone "
                 "ni par e-mail).",
-                len(users),
-            ) % {"count": len(users)},
+                len(letters),
+            ) % {"count": len(letters)},
             messages.WARNING,
         )
-        response = HttpResponse(letters_pdf(letters), content_type="application/pdf")
-        response["Content-Disposition"] = 'attachment; filename="reactivation.pdf"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return _letters_response(letters)
 
     @admin.action(description=_("Débloquer la connexion (après 10 essais)"),
                   permissions=["change"])
     def unlock_login(self, request, queryset) -> None:
-        count = sum(1 for user in queryset if unlock(user))
+        count = 0
+        for user in queryset:
+            if account_protected(target=user, by=request.user):
+                self.message_user(request, _protected_message(user), messages.ERROR)
+            elif unlock(user):
+                count += 1
         self.message_user(
             request, ngettext("%(count)d compte débloqué.", "%(count)d comptes débloqués.", count)
             % {"count": count}, messages.SUCCESS
         )
 
 
+def _needs_approval(user: User) -> bool:
+    from .services import factor_reset_needs_approval
+
+    return factor_reset_needs_approval(user)
+
+
+def _protected_message(user: User) -> str:
+    return gettext(
+        "%(email)s : seul·e un·e superutilisateur·trice peut agir sur le compte d'un membre du "
+        "support."
+    ) % {"email": user.email}
+
+
+@admin.register(FactorResetRequest)
+class FactorResetRequestAdmin(SecureModelAdmin):
+    """Four eyes: one colleague asked (user list, "reset second factor"), another one approves
+    here; the approval resets and downloads the letter in the same response."""
+
+    list_display = ("created_at", "user", "status", "requested_by", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("user__email",)
+    list_select_related = ("user", "requested_by", "decided_by")
+    fields = ("user", "reason", "status", "requested_by", "created_at", "decided_by",
+              "decided_at")
+    readonly_fields = fields
+    actions = ["approve_requests", "reject_requests"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Approuver : réinitialiser et télécharger la lettre"),
+                  permissions=["change"])
+    def approve_requests(self, request, queryset):
+        letters: list[Letter] = []
+        for reset_request in queryset.select_related("user"):
+            try:
+                issued = factor_reset_approve(reset_request=reset_request, by=request.user,
+                                              request=request)
+            except FactorResetRefused as refused:
+                self.message_user(request, f"{reset_request.user.email} : {refused.message}",
+                                  messages.ERROR)
+                continue
+            letters.append(reenrol_letter(reset_request.user, issued))
+        if not letters:
+            return None
+        self.message_user(request, ngettext(
+            "%(count)d réinitialisation approuvée et effectuée. La lettre avec le code de "
+            "réactivation est téléchargée maintenant : envoyez-la par la poste.",
+            "%(count)d réinitialisations approuvées et effectuées. Les lettres avec les codes de "
+            "réactivation sont téléchargées maintenant : envoyez-les par la poste.",
+            len(letters),
+        ) % {"count": len(letters)}, messages.WARNING)
+        return _letters_response(letters)
+
+    @admin.action(description=_("Refuser les demandes sélectionnées"), permissions=["change"])
+    def reject_requests(self, request, queryset) -> None:
+        rejected = 0
+        for reset_request in queryset.select_related("user"):
+            try:
+                factor_reset_reject(reset_request=reset_request, by=request.user,
+                                    request=request)
+            except FactorResetRefused as refused:
+                self.message_user(request, f"{reset_request.user.email} : {refused.message}",
+                                  messages.ERROR)
+                continue
+            rejected += 1
+        if rejected:
+            self.message_user(request, ngettext("%(n)d demande refusée.",
+                                                "%(n)d demandes refusées.", rejected)
+                              % {"n": rejected}, messages.SUCCESS)
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SecureModelAdmin):
     list_display = ("user", "kind", "role", "target", "valid_until", "revoked_at")
     list_filter = ("kind", "role")
     search_fields = ("user__email", "employer__name", "agency__name", "insured_person__last_name")
@@ -127,20 +422,23 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Terms)
-class TermsAdmin(admin.ModelAdmin):
+class TermsAdmin(SecureModelAdmin):
     list_display = ("version", "language", "title", "published_at")
     list_filter = ("language",)
 
 
 @admin.register(TermsAcceptance)
-class TermsAcceptanceAdmin(admin.ModelAdmin):
+class TermsAcceptanceAdmin(SecureModelAdmin):
     list_display = ("user", "version", "accepted_at", "ip_address")
     search_fields = ("user__email",)
     readonly_fields = ("user", "version", "accepted_at", "ip_address")
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(SecureModelAdmin):
+    """The audit trail: read only, for everybody (superusers too); PostgreSQL refuses any
+    UPDATE or DELETE of these rows as well (migration 0005)."""
+
     list_display = ("created_at", "kind", "user", "ip_address")
     list_filter = ("kind",)
     search_fields = ("user__email", "ip_address")
@@ -153,14 +451,17 @@ class SecurityEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(SecureModelAdmin):
     list_display = ("created_at", "channel", "recipient", "status", "attempts", "sent_at")
     list_filter = ("channel", "status")
     search_fields = ("recipient",)
     # The text may hold a login or registration code: support sees that a message left, not
-    # what it said.
+    # what it said (neither shown nor filterable: the base refuses ?body__contains=).
     exclude = ("body",)
     readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "body"]
 
@@ -169,12 +470,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportContact)
-class SupportContactAdmin(admin.ModelAdmin):
+class SupportContactAdmin(SecureModelAdmin):
     list_display = ("kind", "name", "phone", "email")
 
 
 @admin.register(UserSession)
-class UserSessionAdmin(admin.ModelAdmin):
+class UserSessionAdmin(SecureModelAdmin):
     list_display = ("user", "created_at", "last_seen", "ip_address")
     search_fields = ("user__email",)
     readonly_fields = ("user", "created_at", "last_seen", "ip_address", "user_agent")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import registration as reg
+from .admin_base import SecureModelAdmin
 from .letters import Letter, letters_pdf
 from .models import AccessRequest, Membership, RegistrationCode
 from .registration_forms import IssueInsuredCodeForm
@@ -65,7 +66,7 @@ def access_letter(access_request: AccessRequest, issued: reg.IssuedCode) -> Lett
 
 
 @admin.register(RegistrationCode)
-class RegistrationCodeAdmin(admin.ModelAdmin):
+class RegistrationCodeAdmin(SecureModelAdmin):
     list_display = ("hint", "kind", "role", "insured_person", "employer", "agency", "expires_at",
                     "redeemed_at", "revoked_at")
     list_filter = ("kind", "role")
@@ -87,6 +88,16 @@ class RegistrationCodeAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         # A code must be generated, not typed: the add button leads to the issuing form.
         return redirect("admin:accounts_registrationcode_issue")
+
+    def get_readonly_fields(self, request, obj=None):
+        # An issued code is only revoked, never edited: whoever holds a plain code (the one
+        # who printed the letter) must not turn it into a staff invitation or another
+        # company's admin access.
+        if obj is not None:
+            opts = self.model._meta
+            return [f.name for f in [*opts.fields, *opts.many_to_many]
+                    if f.name not in ("id", "code_hash")]
+        return super().get_readonly_fields(request, obj)
 
     def issue_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
@@ -127,7 +138,7 @@ class RegistrationCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
+class AccessRequestAdmin(SecureModelAdmin):
     list_display = ("created_at", "kind", "organisation_name", "organisation_number", "email",
                     "status", "confirmed_at")
     list_filter = ("kind", "status")

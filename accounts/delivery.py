@@ -30,6 +30,23 @@ class Sent:
     provider_id: str
 
 
+# Backends that only print or keep the message in this process (DEBUG, tests): their text may
+# stay readable on /dev/outbox/. Any other backend really sends it.
+DEV_EMAIL_BACKENDS = frozenset({
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+})
+
+
+def real_gateway(channel: str) -> bool:
+    """True when `channel` ("sms" or "email") goes through a real provider."""
+    if channel == "sms":
+        return settings.SMS_BACKEND != "console"
+    return settings.EMAIL_BACKEND not in DEV_EMAIL_BACKENDS
+
+
 def send_sms(*, to: str, body: str) -> Sent:
     if settings.SMS_BACKEND == "twilio":
         return _send_sms_twilio(to=to, body=body)

@@ -214,6 +214,16 @@ class SecurityEvent(models.Model):
         ACCESS_GRANTED = "access_granted", _("Accès accordé")
         ACCESS_REVOKED = "access_revoked", _("Accès révoqué")
         FACTOR_RESET = "factor_reset", _("Deuxième facteur réinitialisé par le support")
+        FACTOR_RESET_REQUESTED = "factor_reset_requested", _(
+            "Réinitialisation du deuxième facteur demandée"
+        )
+        FACTOR_RESET_APPROVED = "factor_reset_approved", _(
+            "Réinitialisation du deuxième facteur approuvée"
+        )
+        FACTOR_RESET_REJECTED = "factor_reset_rejected", _(
+            "Réinitialisation du deuxième facteur refusée"
+        )
+        STAFF_INVITED = "staff_invited", _("Invitation d'un·e collègue du support")
         DATA_EXPORT = "data_export", _("Export des données")
 
     user = models.ForeignKey(

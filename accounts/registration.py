@@ -257,8 +257,10 @@ def registration_identify_code(*, code: str, request: HttpRequest | None = None)
 
 def code_email_matches(*, code: RegistrationCode, email: str) -> bool:
     """A code sent by e-mail works only for that address (case aside); a code without one
-    (an insured person's letter) for any."""
-    return not code.email or code.email.strip().lower() == (email or "").strip().lower()
+    (an insured person's letter) for any, except a staff invitation, which always names one."""
+    if not code.email:
+        return code.kind != RegistrationCode.STAFF
+    return code.email.strip().lower() == (email or "").strip().lower()
 
 
 def registration_code_email(*, code_id: int | None) -> str:
@@ -458,7 +460,7 @@ class Registration:
 class Created:
     user: User
     device: TOTPDevice | PhoneDevice
-    membership: Membership
+    membership: Membership | None  # None: a staff invitation (rights come from its groups)
     backup_codes: list[str]
 
 
@@ -490,14 +492,19 @@ def _membership_from_code(*, code: RegistrationCode, user: User) -> Membership:
 
 def registration_code_attach(
     *, code: str, user: User, request: HttpRequest | None = None
-) -> Membership:
+) -> Membership | None:
     """An employer, broker or third-party code redeemed by someone who already has an account:
-    one more membership on that account (same locks and one-time use as a new registration)."""
+    one more membership on that account (same locks and one-time use as a new registration).
+    A staff invitation makes the account staff instead (None: no membership)."""
     identified = registration_identify_code(code=code, request=request)
+    if identified.kind == RegistrationCode.STAFF:
+        _staff_invitation_check(code_id=identified.code_id, user=user, request=request)
     with transaction.atomic():
         locked = registration_code_lock(code_id=identified.code_id)
         if not code_email_matches(code=locked, email=user.email):
             raise EmailMismatch
+        if locked.kind == RegistrationCode.STAFF:
+            return _staff_invitation_attach(code=locked, user=user, request=request)
         if Membership.objects.filter(
             user=user, kind=locked.kind, employer_id=locked.employer_id,
             agency_id=locked.agency_id, revoked_at__isnull=True,
@@ -545,7 +552,12 @@ def registration_complete(
                 raise AlreadyRegistered from None
             raise EmailUnavailable from None
         code = registration_code_redeem(code_id=code.pk, user=user)
-        membership = _membership_from_code(code=code, user=user)
+        membership: Membership | None
+        if code.kind == RegistrationCode.STAFF:
+            _staff_rights_grant(code=code, user=user)
+            membership = None
+        else:
+            membership = _membership_from_code(code=code, user=user)
         device: TOTPDevice | PhoneDevice
         if registration.factor == "sms":
             device = PhoneDevice(
@@ -570,6 +582,76 @@ def registration_complete(
 
 def password_hash(password: str) -> str:
     return make_password(password)
+
+
+# --- Staff invitations --------------------------------------------------------------------------
+#
+# Nobody creates a staff account with a password typed by someone else: a superuser invites the
+# colleague's e-mail address, and the colleague opens the account through /register/code/ (own
+# password, e-mail confirmation, second factor), or redeems it on an existing account.
+
+STAFF_INVITATION_DAYS = 14
+
+
+def staff_invitation_issue(
+    *, email: str, groups, created_by: User, days: int = STAFF_INVITATION_DAYS,
+    request: HttpRequest | None = None,
+) -> IssuedCode:
+    """A single-use invitation for a new support colleague, e-mailed to the invited address.
+    The returned plain code is the only copy (shown once to the superuser who invited)."""
+    if not created_by.is_superuser:
+        raise RegistrationError("only a superuser invites staff")
+    email = email.strip().lower()
+    with transaction.atomic():
+        issued = registration_code_issue(
+            kind=RegistrationCode.STAFF, role="", created_by=created_by, email=email, days=days,
+        )
+        issued.code.staff_groups.set(groups)
+        with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+            body = render_to_string(
+                "emails/registration_staff_code.txt",
+                {
+                    "code": issued.plain,
+                    "expires_at": issued.code.expires_at,
+                    "register_url": f"{settings.SITE_URL}/register/code/",
+                },
+            )
+            subject = _("Votre accès à l'administration du portail : code d'invitation")
+        message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=email, subject=subject,
+                      body=body, expires_at=issued.code.expires_at)
+        security_event_record(
+            user=created_by, kind=SecurityEvent.Kind.STAFF_INVITED, request=request,
+            email=email, code_id=issued.code.pk,
+            groups=sorted(group.name for group in issued.code.staff_groups.all()),
+        )
+    return issued
+
+
+def _staff_rights_grant(*, code: RegistrationCode, user: User) -> None:
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(*code.staff_groups.all())
+
+
+def _staff_invitation_check(*, code_id: int, user: User, request: HttpRequest | None) -> None:
+    """Before the transaction, so that the failure stays recorded (it counts towards the lock)."""
+    code = RegistrationCode.objects.get(pk=code_id)
+    if not code_email_matches(code=code, email=user.email):
+        _failure_record(request=request, flow="code", reason="staff_email")
+        raise IdentificationFailed
+
+
+def _staff_invitation_attach(
+    *, code: RegistrationCode, user: User, request: HttpRequest | None
+) -> None:
+    """Inside registration_code_attach's transaction, the code row locked (and its e-mail
+    checked)."""
+    redeemed = registration_code_redeem(code_id=code.pk, user=user)
+    _staff_rights_grant(code=redeemed, user=user)
+    security_event_record(
+        user=user, kind=SecurityEvent.Kind.CODE_REDEEMED, request=request,
+        code_id=redeemed.pk, portal=redeemed.kind, person_id=None,
+    )
 
 
 # --- Access requests ----------------------------------------------------------------------------

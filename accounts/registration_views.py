@@ -621,6 +621,11 @@ class CodeAddView(VerifiedMixin, View):
             except reg.AlreadyRegistered:
                 form.add_error(None, _("Votre compte a déjà cet accès."))
             else:
+                if membership is None:  # a staff invitation: the account joined the support team
+                    messages.success(request, _(
+                        "Votre compte fait maintenant partie de l'équipe support."
+                    ))
+                    return redirect("admin:index")
                 request.session[f"membership_{membership.kind}"] = membership.pk
                 messages.success(request, _("L'accès a été ajouté à votre compte."))
                 return redirect("portal-chooser")

@@ -5,11 +5,14 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -20,6 +23,8 @@ from two_factor.plugins.phonenumber.models import PhoneDevice
 from .models import (
     BackupCode,
     BackupCodeDevice,
+    FactorResetRequest,
+    Membership,
     OutboxMessage,
     PortalSession,
     SecurityEvent,
@@ -31,6 +36,9 @@ from .models import (
     hash_code,
     session_key_hash,
 )
+
+if TYPE_CHECKING:
+    from .registration import IssuedCode
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -375,22 +383,182 @@ def device_remove(*, user: User, device, request: HttpRequest | None = None) -> 
     )
 
 
-def second_factor_reset(*, user: User, by: User | None, request: HttpRequest | None = None) -> None:
-    """Support after a lost phone: every factor and backup code gone, every session ended."""
+def second_factor_reset(*, user: User, by: User | None, request: HttpRequest | None = None,
+                        reason: str = "", requested_by: User | None = None) -> None:
+    """Support after a lost phone: every factor and backup code gone, every session ended.
+
+    Called by factor_reset_request (ordinary accounts) or factor_reset_approve (four eyes)."""
     from django_otp import devices_for_user
 
     with transaction.atomic():
         for device in list(devices_for_user(user, confirmed=None)):
             device.delete()
         ended = sessions_end(user=user)
+        detail: dict = {"by": by.email if by else None, "sessions_ended": ended}
+        if reason:
+            detail["reason"] = reason
+        if requested_by is not None:
+            detail["requested_by"] = requested_by.email
         security_event_record(
-            user=user, kind=SecurityEvent.Kind.FACTOR_RESET, request=request,
-            by=by.email if by else None, sessions_ended=ended,
+            user=user, kind=SecurityEvent.Kind.FACTOR_RESET, request=request, **detail
         )
         email_send(
             to=user.email, user=user, template="emails/security_factor_reset.txt",
             subject=gettext_lazy("Votre deuxième facteur a été réinitialisé"),
         )
+
+
+# --- Acting on another person's account (admin) -------------------------------------------------
+
+
+def account_protected(*, target: User, by: User | None) -> bool:
+    """A staff or superuser account is acted on (password, factor, deactivation, groups) by a
+    superuser only: a support colleague with "change user" must not take over an account that
+    has more rights than his own."""
+    return (target.is_staff or target.is_superuser) and not (by is not None and by.is_superuser)
+
+
+class FactorResetRefused(Exception):
+    """The reset (or its approval) is not allowed; the message says why, for the admin page."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FactorResetOutcome:
+    """Either the reset happened (`issued`: the re-enrolment code for the letter) or it waits
+    for a second person (`pending`)."""
+
+    pending: FactorResetRequest | None = None
+    issued: IssuedCode | None = None
+
+
+def factor_reset_needs_approval(user: User) -> bool:
+    """Four eyes for the accounts whose takeover costs most: staff and employer HR admins."""
+    if user.is_staff or user.is_superuser:
+        return True
+    today = timezone.localdate()
+    return Membership.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        user=user, kind=Membership.Kind.EMPLOYER, role=Membership.Role.ADMIN,
+        revoked_at__isnull=True,
+    ).exists()
+
+
+def _factor_reset_now(*, user: User, by: User, reason: str, request: HttpRequest | None,
+                      requested_by: User | None = None) -> IssuedCode:
+    from .reenrol import reenrol_code_issue
+
+    second_factor_reset(user=user, by=by, request=request, reason=reason,
+                        requested_by=requested_by)
+    return reenrol_code_issue(user=user, by=by)
+
+
+def factor_reset_request(*, user: User, by: User, reason: str,
+                         request: HttpRequest | None = None) -> FactorResetOutcome:
+    """Support asks to reset the second factor of `user` (lost phone), with a reason.
+
+    An ordinary account is reset at once; a staff account or an employer admin gets a pending
+    request that someone else must approve (factor_reset_approve)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FactorResetRefused(gettext("Indiquez le motif de la réinitialisation."))
+    if account_protected(target=user, by=by):
+        raise FactorResetRefused(gettext(
+            "Seul·e un·e superutilisateur·trice peut agir sur le compte d'un membre du support."
+        ))
+    if not factor_reset_needs_approval(user):
+        with transaction.atomic():
+            return FactorResetOutcome(
+                issued=_factor_reset_now(user=user, by=by, reason=reason, request=request)
+            )
+    already = gettext("Une demande de réinitialisation attend déjà une approbation pour ce "
+                      "compte.")
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            if FactorResetRequest.objects.filter(
+                user=user, status=FactorResetRequest.Status.PENDING
+            ).exists():
+                raise FactorResetRefused(already)
+            pending = FactorResetRequest.objects.create(user=user, reason=reason,
+                                                        requested_by=by)
+            security_event_record(
+                user=user, kind=SecurityEvent.Kind.FACTOR_RESET_REQUESTED, request=request,
+                by=by.email, reason=reason, reset_request_id=pending.pk,
+            )
+    except IntegrityError:  # the other request won the race (one pending per account)
+        raise FactorResetRefused(already) from None
+    return FactorResetOutcome(pending=pending)
+
+
+def _factor_reset_decision_check(*, reset_request: FactorResetRequest, by: User) -> None:
+    if reset_request.status != FactorResetRequest.Status.PENDING:
+        raise FactorResetRefused(gettext("Cette demande a déjà été traitée."))
+    if account_protected(target=reset_request.user, by=by):
+        raise FactorResetRefused(gettext(
+            "Seul·e un·e superutilisateur·trice peut décider pour le compte d'un membre du "
+            "support."
+        ))
+
+
+def factor_reset_approve(*, reset_request: FactorResetRequest, by: User,
+                         request: HttpRequest | None = None) -> IssuedCode:
+    """The second person's approval: resets at once and returns the re-enrolment code (the
+    letter is printed in the same response). The row lock lets one approval win."""
+    with transaction.atomic():
+        locked = (
+            FactorResetRequest.objects.select_for_update().select_related("user")
+            .filter(pk=reset_request.pk).first()
+        )
+        if locked is None:
+            raise FactorResetRefused(gettext("Cette demande a déjà été traitée."))
+        _factor_reset_decision_check(reset_request=locked, by=by)
+        if locked.requested_by_id == by.pk:
+            raise FactorResetRefused(gettext(
+                "Vous avez demandé cette réinitialisation : un·e autre collègue doit l'approuver."
+            ))
+        if locked.user_id == by.pk:
+            raise FactorResetRefused(gettext(
+                "Personne n'approuve la réinitialisation de son propre compte."
+            ))
+        locked.status = FactorResetRequest.Status.APPROVED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        security_event_record(
+            user=locked.user, kind=SecurityEvent.Kind.FACTOR_RESET_APPROVED, request=request,
+            by=by.email, reset_request_id=locked.pk,
+            requested_by=locked.requested_by.email if locked.requested_by else None,
+        )
+        issued = _factor_reset_now(user=locked.user, by=by, reason=locked.reason,
+                                   request=request, requested_by=locked.requested_by)
+    reset_request.refresh_from_db()
+    return issued
+
+
+def factor_reset_reject(*, reset_request: FactorResetRequest, by: User,
+                        request: HttpRequest | None = None) -> None:
+    """Refuse (or, for the one who asked, withdraw) a pending request; nothing is reset."""
+    with transaction.atomic():
+        locked = (
+            FactorResetRequest.objects.select_for_update().select_related("user")
+            .filter(pk=reset_request.pk).first()
+        )
+        if locked is None:
+            raise FactorResetRefused(gettext("Cette demande a déjà été traitée."))
+        _factor_reset_decision_check(reset_request=locked, by=by)
+        locked.status = FactorResetRequest.Status.REJECTED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        security_event_record(
+            user=locked.user, kind=SecurityEvent.Kind.FACTOR_RESET_REJECTED, request=request,
+            by=by.email, reset_request_id=locked.pk,
+        )
+    reset_request.refresh_from_db()
 
 
 # --- Backup codes -------------------------------------------------------------------------------

@@ -5,23 +5,25 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_base import SecureModelAdmin
+
 from . import models, selectors, services
 
 
 @admin.register(models.Employer)
-class EmployerAdmin(admin.ModelAdmin):
+class EmployerAdmin(SecureModelAdmin):
     list_display = ("name", "uid", "city")
     search_fields = ("name", "uid")
 
 
 @admin.register(models.Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(SecureModelAdmin):
     list_display = ("code", "name", "conversion_rate", "earliest_retirement_age",
                     "latest_retirement_age", "max_lump_sum_share")
 
 
 @admin.register(models.Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(SecureModelAdmin):
     list_display = ("number", "employer", "plan", "start_date", "end_date")
     search_fields = ("number", "employer__name")
     list_filter = ("plan",)
@@ -36,7 +38,7 @@ class CertificateInline(admin.TabularInline):
 
 
 @admin.register(models.InsuredPerson)
-class InsuredPersonAdmin(admin.ModelAdmin):
+class InsuredPersonAdmin(SecureModelAdmin):
     list_display = ("last_name", "first_name", "ahv_number", "birth_date", "contract", "status")
     list_filter = ("status", "sex", "civil_status", "language")
     search_fields = ("last_name", "first_name", "ahv_number", "contract__number",
@@ -58,7 +60,7 @@ class InsuredPersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(SecureModelAdmin):
     list_display = ("person", "year", "insured_salary", "savings_capital")
     list_filter = ("year",)
     search_fields = ("person__last_name", "person__ahv_number")
@@ -72,7 +74,7 @@ class PensionPaymentInline(admin.TabularInline):
 
 
 @admin.register(models.Pension)
-class PensionAdmin(admin.ModelAdmin):
+class PensionAdmin(SecureModelAdmin):
     list_display = ("person", "kind", "monthly_amount", "start_date", "end_date")
     list_filter = ("kind",)
     search_fields = ("person__last_name", "person__ahv_number")
@@ -81,13 +83,13 @@ class PensionAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(SecureModelAdmin):
     list_display = ("name", "register_number", "account_manager")
     search_fields = ("name", "register_number")
 
 
 @admin.register(models.PolicyHolder)
-class PolicyHolderAdmin(admin.ModelAdmin):
+class PolicyHolderAdmin(SecureModelAdmin):
     list_display = ("last_name", "first_name", "birth_date", "city")
     search_fields = ("last_name", "first_name")
 
@@ -108,7 +110,7 @@ class MandateInline(admin.TabularInline):
 
 
 @admin.register(models.Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(SecureModelAdmin):
     list_display = ("number", "product", "holder", "premium", "frequency", "status")
     list_filter = ("status", "frequency", "product")
     search_fields = ("number", "holder__last_name")
@@ -124,7 +126,7 @@ class MutationEventInline(admin.TabularInline):
 
 
 @admin.register(models.Mutation)
-class MutationAdmin(admin.ModelAdmin):
+class MutationAdmin(SecureModelAdmin):
     list_display = ("case_number", "employer", "person", "kind", "effective_date", "status",
                     "created_at")
     list_filter = ("status", "kind")
@@ -135,7 +137,7 @@ class MutationAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(SecureModelAdmin):
     list_display = ("title", "category", "year", "insured_person", "employer", "policy",
                     "published", "first_read_at")
     list_filter = ("category", "year", "published")
@@ -194,7 +196,7 @@ class ChangeRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(models.ChangeRequest)
-class ChangeRequestAdmin(admin.ModelAdmin):
+class ChangeRequestAdmin(SecureModelAdmin):
     """Four eyes: a colleague validates (or records) the change, another one approves it; only
     the approval writes it to the person."""
 

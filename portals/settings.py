@@ -210,6 +210,8 @@ TWO_FACTOR_REMEMBER_COOKIE_AGE = None
 PHONENUMBER_DEFAULT_REGION = "CH"
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Caisse de pension")
+# Device admins are unregistered (accounts/admin.py); should one come back, it shows no key or QR.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours

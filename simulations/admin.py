@@ -5,13 +5,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_base import SecureModelAdmin
 from policies.models import RequestStatus
 
 from . import models, services
 
 
 @admin.register(models.Simulation)
-class SimulationAdmin(admin.ModelAdmin):
+class SimulationAdmin(SecureModelAdmin):
     list_display = ("person", "kind", "created_at")
     list_filter = ("kind",)
     search_fields = ("person__last_name", "person__ahv_number")
@@ -59,7 +60,7 @@ class ServiceRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(models.ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
+class ServiceRequestAdmin(SecureModelAdmin):
     form = ServiceRequestAdminForm
     list_display = ("case_number", "person", "kind", "status", "created_at")
     list_filter = ("status", "kind")

@@ -123,9 +123,44 @@ def broker(terms, agency):
     return _make(user)
 
 
+SUPPORT_APPS = ("accounts", "policies", "simulations")
+
+
+def support_group():
+    """The rights support works with: view, add and change the portal's models (never delete),
+    and read the login lockouts (axes)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group, _ = Group.objects.get_or_create(name="Support")
+    group.permissions.set(Permission.objects.filter(
+        Q(content_type__app_label__in=SUPPORT_APPS, codename__regex=r"^(view|add|change)_")
+        | Q(content_type__app_label="axes", codename__startswith="view_")
+    ))
+    return group
+
+
+def support_member(email: str):
+    """A colleague of the support team: staff, in the Support group, not superuser."""
+    user = f.UserFactory(email=email, is_staff=True)
+    user.groups.add(support_group())
+    return _make(user)
+
+
 @pytest.fixture
 def support(terms):
-    user = f.UserFactory(email="support@example.ch", is_staff=True, is_superuser=True)
+    return support_member("support@example.ch")
+
+
+@pytest.fixture
+def colleague(terms):
+    """A second support colleague (four eyes)."""
+    return support_member("colleague@example.ch")
+
+
+@pytest.fixture
+def superuser(terms):
+    user = f.UserFactory(email="admin@example.ch", is_staff=True, is_superuser=True)
     return _make(user)
 
 

@@ -26,7 +26,13 @@ def test_support_resets_the_second_factor_of_a_lost_phone(client, support, insur
     victim_session.get("/profile/")
     login_verified(client, support)
 
-    response = client.post(CHANGELIST, {"action": "reset_second_factor",
+    confirm = client.post(CHANGELIST, {"action": "reset_second_factor",
+                                       "_selected_action": [insured.pk]})
+    assert confirm.status_code == 200 and 'name="reason"' in confirm.content.decode()
+    assert list(devices_for_user(insured))  # nothing happens before the reason is given
+
+    response = client.post(CHANGELIST, {"action": "reset_second_factor", "post": "yes",
+                                        "reason": "Téléphone perdu, appel du 3.2.",
                                         "_selected_action": [insured.pk]})
 
     assert response.status_code == 200
@@ -37,6 +43,7 @@ def test_support_resets_the_second_factor_of_a_lost_phone(client, support, insur
     assert victim_session.get("/profile/").status_code == 302
     event = SecurityEvent.objects.get(user=insured, kind="factor_reset")
     assert event.detail["by"] == support.email
+    assert event.detail["reason"] == "Téléphone perdu, appel du 3.2."
     assert OutboxMessage.objects.filter(recipient=insured.email, channel="email").exists()
     # The password alone no longer reaches a portal or a new factor (see test_reenrol).
     post_password(Client(), insured.email)
@@ -66,7 +73,7 @@ def test_axes_attempts_are_visible_to_support_in_admin(client, support, insured)
 @pytest.mark.django_db
 def test_an_unverified_staff_member_cannot_run_the_actions(client, support, insured):
     client.force_login(support, backend="accounts.backends.EmailOrAhvBackend")
-    response = client.post(CHANGELIST, {"action": "reset_second_factor",
-                                        "_selected_action": [insured.pk]})
+    response = client.post(CHANGELIST, {"action": "reset_second_factor", "post": "yes",
+                                        "reason": "x", "_selected_action": [insured.pk]})
     assert response.status_code == 302
     assert list(devices_for_user(insured))

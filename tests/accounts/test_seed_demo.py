@@ -33,7 +33,8 @@ def test_seed_demo_loads_the_fund_once(settings, capsys):
         assert user.check_password("Alpina-Demo-2026")
         assert Membership.objects.filter(user=user, kind=kind).exists()
         assert user.totpdevice_set.filter(confirmed=True).exists()
-    assert User.objects.get(email="support@demo.ch").is_staff
+    demo_support = User.objects.get(email="support@demo.ch")
+    assert demo_support.is_staff and demo_support.is_superuser  # the demo keeps a superuser
     person = User.objects.get(email="insured@demo.ch").insured_person
     cert = person.certificates.get()
     assert cert.savings_capital > 0 and cert.projected_pension_65 > 0

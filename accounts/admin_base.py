@@ -1,0 +1,81 @@
+"""The one base every admin class uses: the changelist filters only by what it declares.
+
+Django's admin accepts a query-string lookup on any local field of the model, whatever
+`list_filter` says (`?session_key__startswith=a`, `?body__contains=1`): enough to read a secret
+one character at a time from the number of rows shown. Here a lookup is allowed only when its
+field path is one of the declared filters (or the date hierarchy) and what follows the path is one
+of the plain comparisons Django's own filters send. Anything else is refused with
+DisallowedModelAdminLookup (HTTP 400).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin import widgets
+from django.contrib.admin.filters import SimpleListFilter
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models.constants import LOOKUP_SEP
+
+# What Django's field filters append to a field path (Boolean/Choices/AllValues: exact and
+# isnull; Related: <target>__exact and isnull).
+FILTER_SUFFIXES = frozenset({"", "exact", "isnull", "id__exact", "pk__exact"})
+# Date filters and the date hierarchy also send ranges and parts of a date; only on date fields,
+# where a range reveals nothing that the filter does not show anyway.
+DATE_SUFFIXES = frozenset({"gte", "gt", "lt", "lte", "year", "month", "day"})
+
+
+class SecureAdminMixin:
+    """Put first in the bases of any ModelAdmin (ours, or a third party's re-registered one)."""
+
+    def _declared_filter_paths(self, request) -> dict[str, models.Field | None]:
+        paths: dict[str, models.Field | None] = {}
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        for item in list_filter:
+            if isinstance(item, type) and issubclass(item, SimpleListFilter):
+                # A custom filter reads its own parameter and decides itself what it filters.
+                paths[item.parameter_name] = None
+                continue
+            path = item[0] if isinstance(item, (list, tuple)) else item
+            if isinstance(path, str):
+                paths[path] = self._last_field(path)
+        if self.date_hierarchy:
+            paths[self.date_hierarchy] = self._last_field(self.date_hierarchy)
+        return paths
+
+    def _last_field(self, path: str) -> models.Field | None:
+        try:
+            return get_fields_from_path(self.model, path)[-1]
+        except (FieldDoesNotExist, LookupError):
+            return None
+
+    def _allowed_by_limit_choices_to(self, lookup: str, value) -> bool:
+        # Popups of ForeignKeyRawIdWidget carry the relation's limit_choices_to in the query
+        # string; Django allows exactly those (lookup, value) pairs, so do we.
+        for fk_lookup in self.model._meta.related_fkey_lookups:
+            if callable(fk_lookup):
+                fk_lookup = fk_lookup()
+            if (lookup, value) in widgets.url_params_from_lookup_dict(fk_lookup).items():
+                return True
+        return False
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        if self._allowed_by_limit_choices_to(lookup, value):
+            return True
+        for path, field in self._declared_filter_paths(request).items():
+            if lookup == path:
+                return True
+            if not lookup.startswith(path + LOOKUP_SEP) or field is None:
+                continue
+            suffix = lookup[len(path) + len(LOOKUP_SEP):]
+            if suffix in FILTER_SUFFIXES:
+                return True
+            if suffix in DATE_SUFFIXES and isinstance(field, models.DateField):
+                return True
+        return False
+
+
+class SecureModelAdmin(SecureAdminMixin, admin.ModelAdmin):
+    """Base of every ModelAdmin of the project."""
+
