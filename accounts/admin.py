@@ -88,7 +88,22 @@ _third_party_admins()
 # --- Users --------------------------------------------------------------------------------------
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipGrantsOnlyBySuperuser:
+    """Portal access is granted by a code (registration, access request, an employer admin's
+    grant), never typed in by support: an added or edited membership could hand a stranger a
+    company's staff list or another person's pension. Support sees them; a superuser may fix."""
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class MembershipInline(MembershipGrantsOnlyBySuperuser, admin.TabularInline):
     model = Membership
     fk_name = "user"
     extra = 0
@@ -215,9 +230,14 @@ class UserAdmin(SecureAdminMixin, BaseUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Only a superuser hands out rights: a support colleague who may edit accounts must not
         # be able to make anyone (himself included) staff or superuser.
+        # The e-mail is the login and where reset codes go, the linked person is whose pension
+        # the account sees: changed by support, either would hand the account to someone else.
+        # The person changes the e-mail in the profile (confirmed by a code).
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
+            if obj is not None:
+                readonly += ["email", "insured_person"]
         return readonly
 
     @admin.display(description=_("Mot de passe défini"))
@@ -414,7 +434,7 @@ class FactorResetRequestAdmin(SecureModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SecureModelAdmin):
+class MembershipAdmin(MembershipGrantsOnlyBySuperuser, SecureModelAdmin):
     list_display = ("user", "kind", "role", "target", "valid_until", "revoked_at")
     list_filter = ("kind", "role")
     search_fields = ("user__email", "employer__name", "agency__name", "insured_person__last_name")

@@ -102,6 +102,45 @@ def test_support_still_edits_an_ordinary_account(client, support, insured):
     assert _password_unchanged(insured)
 
 
+def test_support_cannot_redirect_an_account_to_another_login_or_person(client, support, insured,
+                                                                      other_insured):
+    """The e-mail is where reset codes go, the linked person whose pension the account sees."""
+    login_verified(client, support)
+    membership = insured.memberships.get()
+    response = client.post(f"{USERS}{insured.pk}/change/", {
+        "email": "mallory@example.ch", "insured_person": other_insured.insured_person_id,
+        "first_name": "Claire", "last_name": "Favre", "language": "fr", "is_active": "on",
+        "date_joined_0": "01.01.2026", "date_joined_1": "08:00",
+        "memberships-TOTAL_FORMS": "2", "memberships-INITIAL_FORMS": "1",
+        "memberships-0-id": membership.pk, "memberships-0-user": insured.pk,
+        "memberships-0-kind": "insured", "memberships-0-role": "insured",
+        "memberships-0-insured_person": other_insured.insured_person_id,
+        "memberships-1-user": insured.pk, "memberships-1-kind": "employer",
+        "memberships-1-role": "admin", "memberships-1-employer": other_insured.insured_person.contract.employer_id,
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    insured.refresh_from_db()
+    membership.refresh_from_db()
+    assert insured.email == "claire@example.ch"
+    assert insured.insured_person_id != other_insured.insured_person_id
+    assert membership.insured_person_id == insured.insured_person_id
+    assert insured.memberships.count() == 1
+
+
+def test_support_cannot_grant_portal_access_in_the_membership_admin(client, support, insured,
+                                                                   employer):
+    login_verified(client, support)
+    assert client.get("/admin/accounts/membership/add/").status_code == 403
+    response = client.post("/admin/accounts/membership/add/", {
+        "user": insured.pk, "kind": "employer", "role": "admin", "employer": employer.pk})
+    assert response.status_code == 403
+    assert insured.memberships.count() == 1
+    own = insured.memberships.get()
+    assert client.post(f"/admin/accounts/membership/{own.pk}/change/", {
+        "user": insured.pk, "kind": "employer", "role": "admin", "employer": employer.pk,
+    }).status_code == 403
+
+
 def test_support_cannot_unlock_or_deactivate_a_staff_account(client, support, colleague):
     login_verified(client, support)
     response = client.post(USERS, {"action": "unlock_login",
