@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from ua_parser import parse as ua_parse
 
 from policies.models import Agency, Employer
 from policies.validators import normalize_uid
@@ -125,15 +127,44 @@ def support_contacts_for_user(user: User | None) -> list[Contact]:
     return contacts
 
 
+def session_device_label(user_agent: str) -> str:
+    """"Chrome sur Linux", "Mobile Safari sur iOS": what a person recognises of a browser."""
+    parsed = ua_parse(user_agent or "")
+    browser = parsed.user_agent.family if parsed.user_agent else ""
+    system = parsed.os.family if parsed.os else ""
+    if browser and browser != "Other" and system and system != "Other":
+        return _("%(browser)s sur %(system)s") % {"browser": browser, "system": system}
+    if browser and browser != "Other":
+        return browser
+    return str(_("Appareil inconnu"))
+
+
+def network_hint(ip: str | None) -> str:
+    """The network, not the device: 185.12.34.x, 2001:db8:1:2::/64 (no city, no full address)."""
+    if not ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    if address.version == 4:
+        return ".".join(ip.split(".")[:3]) + ".x"
+    return f"{ipaddress.ip_network(f'{ip}/64', strict=False).network_address}/64"
+
+
 def user_sessions_active(user: User) -> list[UserSession]:
     now = timezone.now()
-    return list(
+    sessions = list(
         UserSession.objects.filter(
             user=user,
             last_seen__gte=now - timedelta(seconds=settings.SESSION_IDLE_SECONDS),
             created_at__gte=now - timedelta(seconds=settings.SESSION_ABSOLUTE_SECONDS),
         )
     )
+    for session in sessions:
+        session.device_label = session_device_label(session.user_agent)
+        session.network = network_hint(session.ip_address)
+    return sessions
 
 
 def security_events_recent(user: User, limit: int = 20) -> list[SecurityEvent]:

@@ -92,8 +92,8 @@ def test_log_out_everywhere_else_keeps_only_this_session(client, insured):
         other.get("/profile/")
     login_verified(client, insured)
     page = client.get("/profile/sessions/").content.decode()
-    assert page.count("<tr>") == 4  # header + 3 sessions
-    assert "(cette session)" in page
+    assert page.count('<li class="panel session') == 3
+    assert page.count("cette session</span>") == 1
     client.post("/profile/sessions/")
     assert all(other.get("/profile/").status_code == 302 for other in others)
     assert client.get("/profile/").status_code == 200
@@ -133,3 +133,23 @@ def test_ending_sessions_needs_no_stored_key_and_takes_effect_at_the_next_reques
     sessions_end(user=insured)
     assert not Session.objects.filter(user=insured).exists()
     assert all(c.get("/profile/").status_code == 302 for c in clients)
+
+
+@pytest.mark.django_db
+def test_sessions_are_named_by_browser_and_system_with_the_network_only(client, insured):
+    UserSession.objects.create(key_hash="a" * 64, user=insured, ip_address="185.12.34.56",
+                               user_agent=IPHONE)
+    UserSession.objects.create(key_hash="b" * 64, user=insured, ip_address="2001:db8:1:2::7",
+                               user_agent=LINUX_CHROME)
+    login_verified(client, insured)
+    page = client.get("/profile/sessions/").content.decode()
+    assert "Mobile Safari sur iOS" in page and "Chrome sur Linux" in page
+    assert "185.12.34.x" in page and "185.12.34.56" not in page
+    assert "2001:db8:1:2::/64" in page and "::7" not in page
+    assert "AppleWebKit" not in page
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1")
+LINUX_CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/120.0.0.0 Safari/537.36")
