@@ -164,14 +164,14 @@ def _series(years) -> list[list]:
     return [[row.year, row.age, str(row.capital)] for row in years]
 
 
-def _projection_series(person: InsuredPerson, certificate: Certificate,
-                       capital: Decimal) -> tuple[list[list], engine.ProjectionResult]:
+def _projection_series(person: InsuredPerson, certificate: Certificate, capital: Decimal,
+                       **overrides) -> tuple[list[list], engine.ProjectionResult]:
     plan = engine_plan(person.contract.plan)
     age = certificate.year - person.birth_date.year
     reference = reference_age_years(person, plan)
     result = engine.project(projection_input_for(
         person, certificate, savings_capital=max(capital, Decimal(0)),
-        retirement_age=min(max(reference, age), plan.latest_retirement_age),
+        retirement_age=min(max(reference, age), plan.latest_retirement_age), **overrides,
     ))
     return _series(result.years), result
 
@@ -261,7 +261,15 @@ def wef_simulate(
     ))
     taken = min(amount, result.max_withdrawal)
     without, base = _projection_series(person, certificate, certificate.savings_capital)
-    with_wef, after = _projection_series(person, certificate, certificate.savings_capital - taken)
+    # A withdrawal reduces the BVG part and the rest of the capital in proportion: left alone,
+    # the BVG minimum pension (art. 14) would show the same pension with and without it.
+    remaining = certificate.savings_capital - taken
+    share = remaining / certificate.savings_capital if certificate.savings_capital > 0 else 0
+    bvg_part = projection_input_for(person, certificate).bvg_savings_capital
+    with_wef, after = _projection_series(
+        person, certificate, remaining,
+        bvg_savings_capital=max(_money(bvg_part * share), Decimal(0)),
+    )
     return {
         "amount": str(amount),
         "withdrawal_date": withdrawal_date.isoformat(),
