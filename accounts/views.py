@@ -14,7 +14,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -48,6 +48,7 @@ from .forms import (
 )
 from .models import BackupCodeDevice, VerificationCode, hash_code, session_key_hash
 from .reauth import RecentAuthRequiredMixin
+from .redirects import safe_next
 from .security import login_identifier, unlock
 from .selectors import (
     memberships_current,
@@ -74,6 +75,14 @@ class LoginView(two_factor_views.LoginView):
         ("backup", BackupCodeForm),
     )
     sms_error = ""
+
+    # The library follows any `next` its host check accepts, and "x" passes it: redirect("x")
+    # then fails after login() (a 500, and the session is not saved). Only local paths here.
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
+
+    def get_success_url(self):
+        return self.get_redirect_url() or resolve_url(settings.LOGIN_REDIRECT_URL)
 
     def post(self, *args, **kwargs):
         # A challenge or a later step asked for before the password was given: start over
@@ -642,6 +651,12 @@ class FactorSetupView(two_factor_views.SetupView):
         if reenrol.reenrol_required(request.user) and not reenrol.reenrol_allowed(request):
             return redirect("factor-reenrol")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
+
+    def get_success_url(self):
+        return self.get_redirect_url() or reverse(self.success_url)
 
     def get_prefix(self, request, *args, **kwargs):
         return "setup_view"  # the library's form prefix, which its templates and tests expect
