@@ -56,7 +56,7 @@ from .selectors import (
     support_contacts_for_user,
     user_sessions_active,
 )
-from .services import CodeCheck, SmsLimitExceeded
+from .services import CodeCheck, EmailLimitExceeded, SmsLimitExceeded
 
 
 def _cycle_session_key(request) -> None:
@@ -323,9 +323,15 @@ class EmailChangeView(_ChangeWithCodeView):
     def post(self, request):
         form = EmailChangeForm(request.POST, user=request.user)
         if form.is_valid():
-            row = services.email_change_start(user=request.user, new_email=form.cleaned_data["email"])
-            request.session[self.session_key] = row.pk
-            return redirect("email-change-confirm")
+            try:
+                row = services.email_change_start(
+                    user=request.user, new_email=form.cleaned_data["email"]
+                )
+            except EmailLimitExceeded as exc:
+                form.add_error(None, exc.message)
+            else:
+                request.session[self.session_key] = row.pk
+                return redirect("email-change-confirm")
         return render(request, self.template_name, {"form": form})
 
 
