@@ -530,11 +530,44 @@ def password_set(*, user: User, password: str, request: HttpRequest | None = Non
         user=user, kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=request, via=via,
         sessions_ended=ended,
     )
-    email_send(
-        to=user.email, user=user, template="emails/security_password_changed.txt",
-        subject=gettext_lazy("Votre mot de passe a été modifié"),
-    )
+    if via == "reset":
+        password_reset_notify(user=user)
+    else:
+        email_send(
+            to=user.email, user=user, template="emails/security_password_changed.txt",
+            subject=gettext_lazy("Votre mot de passe a été modifié"),
+        )
     return ended
+
+
+def password_reset_notify(*, user: User) -> None:
+    """After a forgotten-password reset: an e-mail and, when the account has a phone, an SMS
+    saying so and whom to call if it was not them. Notices, so no code limit holds them back."""
+    from .selectors import support_contacts_for_user
+
+    contacts = [c for c in support_contacts_for_user(user) if c.phone]
+    contact = contacts[0] if contacts else None
+    email_send(
+        to=user.email, user=user, template="emails/security_password_reset.txt",
+        subject=gettext_lazy("Votre mot de passe a été réinitialisé"),
+        context={"contact": contact, "when": timezone.now()},
+    )
+    phone = phone_device_for(user)
+    if phone is None:
+        return
+    with translation.override(message_language(user)):
+        if contact is not None:
+            body = gettext(
+                "Le mot de passe de votre compte a été réinitialisé. Si ce n'était pas vous, "
+                "appelez immédiatement le %(phone)s."
+            ) % {"phone": contact.phone}
+        else:
+            body = gettext(
+                "Le mot de passe de votre compte a été réinitialisé. Si ce n'était pas vous, "
+                "contactez-nous immédiatement."
+            )
+    message_queue(channel=OutboxMessage.Channel.SMS, recipient=phone.number.as_e164, body=body,
+                  user=user)
 
 
 def email_change_start(*, user: User, new_email: str) -> VerificationCode:
