@@ -149,6 +149,12 @@ class LoginView(two_factor_views.LoginView):
         return context
 
 
+class LogoutView(auth_views.LogoutView):
+    # Django follows a relative `next` here ("x" -> /account/x, a 404): local paths only.
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
+
+
 # --- Profile -------------------------------------------------------------------------------------
 
 

@@ -88,6 +88,14 @@ def test_it_refuses_a_relative_next_at_the_end_of_the_login(insured, value):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("value", HOSTILE)
+def test_it_refuses_a_hostile_next_at_logout(client, insured, value):
+    login_verified(client, insured)
+    assert_default(client.post("/account/logout/", {"next": value}), "/")
+    assert client.get("/profile/").status_code == 302  # logged out all the same
+
+
+@pytest.mark.django_db
 def test_a_local_next_is_still_followed_everywhere(insured):
     fresh = Client()
     fresh.post("/account/login/?next=/profile/", {
@@ -102,6 +110,7 @@ def test_a_local_next_is_still_followed_everywhere(insured):
                                                  "next": "/profile/sessions/"})
     assert confirmed["Location"] == "/profile/sessions/"
     assert fresh.get("/terms/", {"next": "/profile/"})["Location"] == "/profile/"
+    assert fresh.post("/account/logout/", {"next": "/help/"})["Location"] == "/help/"
 
 
 @pytest.mark.django_db
