@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings default to production (DEBUG off, SECRET_KEY required). Every target here runs on a
+# laptop or in CI with the embedded default (SQLite, /dev/outbox/), so ask for it explicitly.
+export DEBUG ?= 1
 
 .PHONY: install run test test-fast e2e lint migrate messages seed totp bench clean
 

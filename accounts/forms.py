@@ -160,8 +160,8 @@ class EmailChangeForm(forms.Form):
         email = self.cleaned_data["email"].strip().lower()
         if email == self.user.email.lower():
             raise ValidationError(_("C'est déjà votre adresse actuelle."))
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise ValidationError(_("Cette adresse ne peut pas être utilisée."))
+        # An address of another account is not refused here: that answer told anyone whether
+        # the address has an account. email_change_start tells its owner instead.
         return email
 
 

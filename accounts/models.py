@@ -493,6 +493,9 @@ class VerificationCode(models.Model):
         EMAIL_CHANGE = "email_change", _("Changement d'e-mail")
         MOBILE_CHANGE = "mobile_change", _("Changement de mobile")
         PASSWORD_RESET = "password_reset", _("Mot de passe oublié")
+        # The second proof of a forgotten password, after the e-mail code (SMS code, or the
+        # attempts counter of an authenticator or backup code).
+        PASSWORD_RESET_FACTOR = "password_reset_2fa", _("Mot de passe oublié (deuxième facteur)")
 
     MAX_ATTEMPTS = 5
 

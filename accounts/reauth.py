@@ -12,11 +12,13 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from portals.access import gate_redirect
+
+from .redirects import safe_next
 
 SESSION_KEY = "reauthenticated_at"
 MAX_AGE_SECONDS = 5 * 60
@@ -28,7 +30,7 @@ def is_recently_reauthenticated(request, max_age: int = MAX_AGE_SECONDS) -> bool
 
 
 def reauth_url(next_url: str) -> str:
-    return f"{reverse('reauth')}?next={next_url}"
+    return f"{reverse('reauth')}?{urlencode({'next': next_url})}"
 
 
 class RecentAuthRequiredMixin:
@@ -55,9 +57,7 @@ def reauth_view(request):
     response = gate_redirect(request)
     if response is not None:
         return response
-    next_url = request.POST.get("next") or request.GET.get("next") or reverse("profile")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("profile")
+    next_url = safe_next(request, reverse("profile"))
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(

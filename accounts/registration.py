@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
@@ -311,7 +312,12 @@ def email_code_send(
     *, email: str, sends_so_far: int, language: str | None = None
 ) -> VerificationCode:
     """Send a 6-digit confirmation code; SendThrottled within 60 s of the last one for this address
-    or after MAX_SENDS codes for this registration or this address within an hour."""
+    or after MAX_SENDS codes for this registration or this address within an hour, and past the
+    e-mail code limits every code obeys (services.email_limit_check: 3 per 5 minutes).
+
+    An address that already has an account gets exactly the same answer and the same work, but
+    no code: its owner is told someone tried to use it, and the row keeps no hash, so no code
+    typed at step 3 can ever match (nothing is created)."""
     now = timezone.now()
     recent = VerificationCode.objects.filter(
         purpose=VerificationCode.Purpose.EMAIL_CONFIRM, target=email,
@@ -323,26 +329,32 @@ def email_code_send(
     if last is not None and last.created_at > now - RESEND_INTERVAL:
         wait = RESEND_INTERVAL - (now - last.created_at)
         raise SendThrottled(wait_seconds=max(1, int(wait.total_seconds()) + 1))
+    owner = services.email_owner(email)
     plain = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
-        # Only the newest code counts.
-        recent.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-        verification = VerificationCode.objects.create(
-            purpose=VerificationCode.Purpose.EMAIL_CONFIRM,
-            target=email,
-            code_hash=_verification_hash(target=email, code=plain),
-            expires_at=now + EMAIL_CODE_TTL,
-        )
-        with translation.override(language or settings.LANGUAGE_CODE):
-            body = render_to_string(
-                "emails/registration_email_code.txt",
-                {"code": plain, "minutes": int(EMAIL_CODE_TTL.total_seconds() // 60)},
+    code_hash = _verification_hash(target=email, code=plain)
+    try:
+        with transaction.atomic():
+            # Only the newest code counts.
+            recent.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+            verification = VerificationCode.objects.create(
+                purpose=VerificationCode.Purpose.EMAIL_CONFIRM,
+                target=email,
+                code_hash="" if owner is not None else code_hash,
+                expires_at=now + EMAIL_CODE_TTL,
             )
-            subject = _("Votre code de confirmation")
-        message_queue(
-            channel=OutboxMessage.Channel.EMAIL, recipient=email, subject=subject, body=body,
-            expires_at=verification.expires_at,
-        )
+            if owner is not None:
+                services.email_in_use_notice_send(owner=owner, requester=None, reason="register")
+            else:
+                services.email_code_send(
+                    to=email, user=None, template="emails/registration_email_code.txt",
+                    subject=gettext_lazy("Votre code de confirmation"),
+                    context={"code": plain,
+                             "minutes": int(EMAIL_CODE_TTL.total_seconds() // 60)},
+                    expires_at=verification.expires_at,
+                    language=language or settings.LANGUAGE_CODE,
+                )
+    except services.EmailLimitExceeded as exc:
+        raise SendThrottled(limit_reached=True, message=exc.message) from exc
     return verification
 
 

@@ -13,7 +13,6 @@ from policies.validators import normalize_ahv, normalize_uid
 
 from .models import Membership, User
 from .password_validation import PasswordPolicyValidator
-from .registration import email_available
 
 
 class TelInput(forms.TextInput):
@@ -115,18 +114,11 @@ class UserDataForm(forms.Form):
         self.fields["password1"].widget.attrs["aria-describedby"] = "id_password1_help"
 
     def clean_email(self) -> str:
+        # An address that has an account is not refused here: that told anyone whether it has
+        # one. The wizard goes on to step 3 alike and its owner is told (email_code_send).
         email = self.cleaned_data["email"].strip().lower()
         if self.code_email and email != self.code_email.strip().lower():
             raise ValidationError(EMAIL_OTHER_THAN_CODE, code="email_other_than_code")
-        if not email_available(email):
-            raise ValidationError(
-                _(
-                    "Cette adresse e-mail ne peut pas être utilisée pour un nouveau compte. Si "
-                    "vous avez déjà un compte, connectez-vous ou utilisez « Mot de passe "
-                    "oublié »."
-                ),
-                code="email_unavailable",
-            )
         return email
 
     def clean(self):

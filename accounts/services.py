@@ -124,44 +124,88 @@ def message_queue(
     return message
 
 
-# --- SMS limits --------------------------------------------------------------------------------
+# --- Limits on codes sent by SMS or e-mail --------------------------------------------------------
 
 SMS_PER_NUMBER = 3
 SMS_PER_NUMBER_WINDOW = timedelta(minutes=5)
 SMS_PER_ACCOUNT_DAY = 10
+# E-mail codes: the same numbers, per address and per account.
+EMAIL_PER_ADDRESS = SMS_PER_NUMBER
+EMAIL_PER_ADDRESS_WINDOW = SMS_PER_NUMBER_WINDOW
+EMAIL_PER_ACCOUNT_DAY = SMS_PER_ACCOUNT_DAY
 
 
-class SmsLimitExceeded(Exception):
-    """Too many SMS for this number or this account; the message is shown to the user."""
+class MessageLimitExceeded(Exception):
+    """Too many codes for this number/address or this account; the message is shown to the user."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
-def sms_limit_check(*, number: str, user: User | None) -> None:
-    """Raise SmsLimitExceeded when one more SMS would pass 3 per 5 minutes per number or
-    10 per 24 hours per account. Counts the outbox, so it holds across web processes."""
+class SmsLimitExceeded(MessageLimitExceeded):
+    pass
+
+
+class EmailLimitExceeded(MessageLimitExceeded):
+    pass
+
+
+def _limited_messages(channel: str):
+    rows = OutboxMessage.objects.filter(channel=channel)
+    if channel == OutboxMessage.Channel.EMAIL:
+        # Only e-mails that carry a code (or stand in for one, email_in_use_notice_send): they
+        # expire with it. Security notices and document e-mails are never held back.
+        rows = rows.filter(expires_at__isnull=False)
+    return rows
+
+
+def _recipient_rows(channel: str, recipient: str):
+    rows = _limited_messages(channel)
+    if channel == OutboxMessage.Channel.EMAIL:
+        return rows.filter(recipient__iexact=recipient)
+    return rows.filter(recipient=recipient)
+
+
+def message_limit_check(*, channel: str, recipient: str, user: User | None) -> None:
+    """Raise SmsLimitExceeded / EmailLimitExceeded when one more code would pass 3 per 5 minutes
+    per number or address, or 10 per 24 hours per account. Counts the outbox, so it holds across
+    web processes (serialise the check and the insert with message_limit_lock)."""
     now = timezone.now()
-    sms = OutboxMessage.objects.filter(channel=OutboxMessage.Channel.SMS)
-    if sms.filter(recipient=number, created_at__gte=now - SMS_PER_NUMBER_WINDOW).count() >= (
-        SMS_PER_NUMBER
-    ):
-        raise SmsLimitExceeded(
+    sms = channel == OutboxMessage.Channel.SMS
+    error = SmsLimitExceeded if sms else EmailLimitExceeded
+    if _recipient_rows(channel, recipient).filter(
+        created_at__gte=now - SMS_PER_NUMBER_WINDOW
+    ).count() >= SMS_PER_NUMBER:
+        raise error(
             gettext(
                 "Trois codes ont déjà été envoyés à ce numéro ces 5 dernières minutes. "
                 "Attendez quelques minutes avant d'en demander un nouveau."
+            ) if sms else gettext(
+                "Trois codes ont déjà été envoyés à cette adresse e-mail ces 5 dernières "
+                "minutes. Attendez quelques minutes avant d'en demander un nouveau."
             )
         )
-    if user is not None and sms.filter(
+    if user is not None and _limited_messages(channel).filter(
         user=user, created_at__gte=now - timedelta(days=1)
     ).count() >= SMS_PER_ACCOUNT_DAY:
-        raise SmsLimitExceeded(
+        raise error(
             gettext(
                 "Vous avez reçu 10 SMS en 24 heures, la limite est atteinte. Réessayez demain "
                 "ou utilisez votre application d'authentification ou un code de secours."
+            ) if sms else gettext(
+                "Vous avez reçu 10 codes par e-mail en 24 heures, la limite est atteinte. "
+                "Réessayez demain."
             )
         )
+
+
+def sms_limit_check(*, number: str, user: User | None) -> None:
+    message_limit_check(channel=OutboxMessage.Channel.SMS, recipient=number, user=user)
+
+
+def email_limit_check(*, address: str, user: User | None) -> None:
+    message_limit_check(channel=OutboxMessage.Channel.EMAIL, recipient=address, user=user)
 
 
 def message_language(user: User | None) -> str:
@@ -182,13 +226,17 @@ def _advisory_lock(name: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
+def message_limit_lock(*, channel: str, recipient: str, user: User | None) -> None:
+    """Inside a transaction: two requests at the same moment must not both pass the count.
+    Locks the number or address, then the account (always in this order)."""
+    _advisory_lock(f"{channel}-recipient:{recipient.lower()}")
+    if user is not None:
+        _advisory_lock(f"{channel}-user:{user.pk}")
+
+
 def sms_code_send(*, number: str, code: str, user: User | None, ttl: timedelta) -> OutboxMessage:
     with transaction.atomic():
-        # Two requests at the same moment must not both pass the count: lock number and account
-        # (always in this order) for the rest of the transaction.
-        _advisory_lock(f"sms-number:{number}")
-        if user is not None:
-            _advisory_lock(f"sms-user:{user.pk}")
+        message_limit_lock(channel=OutboxMessage.Channel.SMS, recipient=number, user=user)
         sms_limit_check(number=number, user=user)
         with translation.override(message_language(user)):
             body = gettext("Votre code: %(code)s") % {"code": code}
@@ -201,11 +249,60 @@ def sms_code_send(*, number: str, code: str, user: User | None, ttl: timedelta) 
         )
 
 
+def email_code_send(
+    *, to: str, user: User | None, template: str, subject: str, context: dict,
+    expires_at: datetime, language: str | None = None,
+) -> OutboxMessage:
+    """An e-mail carrying a code, within the limits of SMS codes (EmailLimitExceeded)."""
+    with transaction.atomic():
+        message_limit_lock(channel=OutboxMessage.Channel.EMAIL, recipient=to, user=user)
+        email_limit_check(address=to, user=user)
+        return email_send(to=to, user=user, template=template, subject=subject,
+                          context=context, expires_at=expires_at, language=language)
+
+
+def email_owner(address: str) -> User | None:
+    return User.objects.filter(email__iexact=address.strip()).first()
+
+
+EMAIL_NOTICE_TTL = timedelta(days=1)
+
+
+def email_in_use_notice_send(
+    *, owner: User, requester: User | None, reason: str
+) -> OutboxMessage | None:
+    """Sent instead of a code when someone asks to use an address that already has an account
+    (registration, e-mail change): its owner learns about it, the asker learns nothing.
+
+    It passes the same limit check as a code to this address and for this asker (the caller
+    answers exactly as for a free address, limit message included) and is counted like one: the
+    row belongs to the asker and has an expiry like a code (a longer one: a notice is worth
+    delivering after a slow queue). Past 10 such e-mails a day to the address,
+    nothing more is sent, silently, so the notice cannot be used to flood its owner.
+    """
+    channel = OutboxMessage.Channel.EMAIL
+    with transaction.atomic():
+        message_limit_lock(channel=channel, recipient=owner.email, user=requester)
+        email_limit_check(address=owner.email, user=requester)
+        if _recipient_rows(channel, owner.email).filter(
+            created_at__gte=timezone.now() - timedelta(days=1)
+        ).count() >= EMAIL_PER_ACCOUNT_DAY:
+            return None
+        with translation.override(message_language(owner)):
+            body = render_to_string("emails/security_email_in_use.txt", {
+                "reason": reason, "site_url": settings.SITE_URL,
+            })
+            subject = gettext("Quelqu'un a essayé d'utiliser votre adresse e-mail")
+        return message_queue(channel=channel, recipient=owner.email, subject=subject,
+                             body=body, user=requester,
+                             expires_at=timezone.now() + EMAIL_NOTICE_TTL)
+
+
 def email_send(
     *, to: str, template: str, subject: str, user: User | None, context: dict | None = None,
-    expires_at: datetime | None = None,
+    expires_at: datetime | None = None, language: str | None = None,
 ) -> OutboxMessage:
-    with translation.override(message_language(user)):
+    with translation.override(language or message_language(user)):
         body = render_to_string(template, {"user": user, **(context or {})})
         subject = str(subject)
     return message_queue(
@@ -601,22 +698,67 @@ def password_set(*, user: User, password: str, request: HttpRequest | None = Non
         user=user, kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=request, via=via,
         sessions_ended=ended,
     )
-    email_send(
-        to=user.email, user=user, template="emails/security_password_changed.txt",
-        subject=gettext_lazy("Votre mot de passe a été modifié"),
-    )
+    if via == "reset":
+        password_reset_notify(user=user)
+    else:
+        email_send(
+            to=user.email, user=user, template="emails/security_password_changed.txt",
+            subject=gettext_lazy("Votre mot de passe a été modifié"),
+        )
     return ended
 
 
-def email_change_start(*, user: User, new_email: str) -> VerificationCode:
-    row, code = verification_code_issue(
-        purpose=VerificationCode.Purpose.EMAIL_CHANGE, user=user, target=new_email
-    )
+def password_reset_notify(*, user: User) -> None:
+    """After a forgotten-password reset: an e-mail and, when the account has a phone, an SMS
+    saying so and whom to call if it was not them. Notices, so no code limit holds them back."""
+    from .selectors import support_contacts_for_user
+
+    contacts = [c for c in support_contacts_for_user(user) if c.phone]
+    contact = contacts[0] if contacts else None
     email_send(
-        to=new_email, user=user, template="emails/security_email_code.txt",
-        subject=gettext_lazy("Votre code de confirmation"), context={"code": code},
-        expires_at=row.expires_at,
+        to=user.email, user=user, template="emails/security_password_reset.txt",
+        subject=gettext_lazy("Votre mot de passe a été réinitialisé"),
+        context={"contact": contact, "when": timezone.now()},
     )
+    phone = phone_device_for(user)
+    if phone is None:
+        return
+    with translation.override(message_language(user)):
+        if contact is not None:
+            body = gettext(
+                "Le mot de passe de votre compte a été réinitialisé. Si ce n'était pas vous, "
+                "appelez immédiatement le %(phone)s."
+            ) % {"phone": contact.phone}
+        else:
+            body = gettext(
+                "Le mot de passe de votre compte a été réinitialisé. Si ce n'était pas vous, "
+                "contactez-nous immédiatement."
+            )
+    message_queue(channel=OutboxMessage.Channel.SMS, recipient=phone.number.as_e164, body=body,
+                  user=user)
+
+
+def email_change_start(*, user: User, new_email: str) -> VerificationCode:
+    """A code to the new address; EmailLimitExceeded past the e-mail code limits.
+
+    An address that belongs to another account gets the same answer and the same work, but
+    no code: its owner is told instead, and the row keeps no hash, so no code can confirm it.
+    """
+    owner = email_owner(new_email)
+    taken = owner is not None and owner.pk != user.pk
+    with transaction.atomic():
+        row, code = verification_code_issue(
+            purpose=VerificationCode.Purpose.EMAIL_CHANGE, user=user, target=new_email,
+            hashed=not taken,
+        )
+        if taken:
+            email_in_use_notice_send(owner=owner, requester=user, reason="change")
+        else:
+            email_code_send(
+                to=new_email, user=user, template="emails/security_email_code.txt",
+                subject=gettext_lazy("Votre code de confirmation"), context={"code": code},
+                expires_at=row.expires_at,
+            )
     return row
 
 

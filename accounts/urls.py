@@ -23,6 +23,8 @@ urlpatterns = [
     path("password/forgot/", views.PasswordForgotView.as_view(), name="password-forgot"),
     path("password/forgot/code/", views.PasswordForgotCodeView.as_view(),
          name="password-forgot-code"),
+    path("password/forgot/factor/", views.PasswordForgotFactorView.as_view(),
+         name="password-forgot-factor"),
     path("password/forgot/new/", views.PasswordForgotNewView.as_view(),
          name="password-forgot-new"),
     path("password/forgot/done/", views.PasswordForgotDoneView.as_view(),

@@ -14,7 +14,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -48,6 +48,7 @@ from .forms import (
 )
 from .models import BackupCodeDevice, VerificationCode, hash_code, session_key_hash
 from .reauth import RecentAuthRequiredMixin
+from .redirects import safe_next
 from .security import login_identifier, unlock
 from .selectors import (
     memberships_current,
@@ -55,7 +56,7 @@ from .selectors import (
     support_contacts_for_user,
     user_sessions_active,
 )
-from .services import CodeCheck, SmsLimitExceeded
+from .services import CodeCheck, EmailLimitExceeded, SmsLimitExceeded
 
 
 def _cycle_session_key(request) -> None:
@@ -74,6 +75,14 @@ class LoginView(two_factor_views.LoginView):
         ("backup", BackupCodeForm),
     )
     sms_error = ""
+
+    # The library follows any `next` its host check accepts, and "x" passes it: redirect("x")
+    # then fails after login() (a 500, and the session is not saved). Only local paths here.
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
+
+    def get_success_url(self):
+        return self.get_redirect_url() or resolve_url(settings.LOGIN_REDIRECT_URL)
 
     def post(self, *args, **kwargs):
         # A challenge or a later step asked for before the password was given: start over
@@ -138,6 +147,12 @@ class LoginView(two_factor_views.LoginView):
         context["sms_error"] = self.sms_error
         context["support_contacts"] = support_contacts_for_user(None)
         return context
+
+
+class LogoutView(auth_views.LogoutView):
+    # Django follows a relative `next` here ("x" -> /account/x, a 404): local paths only.
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
 
 
 # --- Profile -------------------------------------------------------------------------------------
@@ -314,9 +329,15 @@ class EmailChangeView(_ChangeWithCodeView):
     def post(self, request):
         form = EmailChangeForm(request.POST, user=request.user)
         if form.is_valid():
-            row = services.email_change_start(user=request.user, new_email=form.cleaned_data["email"])
-            request.session[self.session_key] = row.pk
-            return redirect("email-change-confirm")
+            try:
+                row = services.email_change_start(
+                    user=request.user, new_email=form.cleaned_data["email"]
+                )
+            except EmailLimitExceeded as exc:
+                form.add_error(None, exc.message)
+            else:
+                request.session[self.session_key] = row.pk
+                return redirect("email-change-confirm")
         return render(request, self.template_name, {"form": form})
 
 
@@ -437,14 +458,25 @@ def _code_error(result: CodeCheck) -> str:
 
 
 # --- Forgotten password --------------------------------------------------------------------------
+# Two proofs, in this order: a code sent to the registered e-mail address, then the second factor
+# (SMS code to the registered mobile, authenticator code, or a backup code), then the new
+# password. The stage reached lives in the session (server side): no step can be skipped, and the
+# SMS is only sent once the e-mail code is right, so the phone alone (or a SIM swap) leads nowhere.
 
 RESET_SESSION = "password_reset"
 RESET_PER_LOGIN = 3  # codes per 5 minutes for one login, whether the account exists or not
 RESET_PER_ACCOUNT_DAY = 5
 
 
+def _reset_state(request) -> dict:
+    return request.session.get(RESET_SESSION) or {}
+
+
 @method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
 class PasswordForgotView(View):
+    """Step 1: the login. A known account gets an e-mail code; an unknown one, or one past its
+    limits, gets exactly the same answer and a code nobody knows."""
+
     template_name = "accounts/password_forgot.html"
 
     def get(self, request):
@@ -472,94 +504,183 @@ class PasswordForgotView(View):
             created_at__gte=timezone.now() - timedelta(days=1),
         ).count() >= RESET_PER_ACCOUNT_DAY:
             # Past the day's budget the account is treated like an unknown login: no code is
-            # sent and no guess can succeed (at most 5 x 5 guesses a day at an authenticator).
+            # sent and no guess can succeed.
             user = None
-        phone = services.phone_device_for(user) if user else None
         purpose = VerificationCode.Purpose.PASSWORD_RESET
         try:
             with transaction.atomic():
-                if phone is not None:
-                    row, code = services.verification_code_issue(
-                        purpose=purpose, user=user, target=target
+                row, code = services.verification_code_issue(
+                    purpose=purpose, user=user, target=target
+                )
+                if user is not None:
+                    services.email_code_send(
+                        to=user.email, user=user, template="emails/password_reset_code.txt",
+                        subject=gettext_lazy("Votre code pour un nouveau mot de passe"),
+                        context={"code": code}, expires_at=row.expires_at,
                     )
-                    services.sms_code_send(
-                        number=phone.number.as_e164, code=code, user=user,
-                        ttl=services.code_ttl(),
-                    )
-                    mode = "sms"
-                elif user is not None and TOTPDevice.objects.filter(user=user).exists():
-                    row, _code = services.verification_code_issue(
-                        purpose=purpose, user=user, target=target, hashed=False
-                    )
-                    mode = "totp"
-                else:
-                    # Unknown login: a code nobody knows, so every step looks the same.
-                    row, _code = services.verification_code_issue(
-                        purpose=purpose, user=None, target=target
-                    )
-                    mode = "sms"
-        except SmsLimitExceeded:
+        except EmailLimitExceeded:
             # Answer exactly as for an unknown login: a limit message here would tell a
-            # stranger that the account exists (and that its SMS budget is used up).
-            row, _code = services.verification_code_issue(
-                purpose=purpose, user=None, target=target
-            )
-            mode = "sms"
-        request.session[RESET_SESSION] = {"code_id": row.pk, "mode": mode}
+            # stranger that the account exists.
+            row, _code = services.verification_code_issue(purpose=purpose, user=None,
+                                                          target=target)
+        request.session[RESET_SESSION] = {"stage": "email", "code_id": row.pk}
         return redirect("password-forgot-code")
+
+
+def _factor_challenge(request, user) -> dict:
+    """The second proof, asked once the e-mail code is right: an SMS code to the registered
+    mobile if there is one, else the authenticator (backup codes stand in for either)."""
+    purpose = VerificationCode.Purpose.PASSWORD_RESET_FACTOR
+    phone = services.phone_device_for(user)
+    if phone is not None:
+        number = phone.number.as_e164
+        try:
+            with transaction.atomic():
+                row, code = services.verification_code_issue(purpose=purpose, user=user,
+                                                              target=number)
+                services.sms_code_send(number=number, code=code, user=user,
+                                       ttl=services.code_ttl())
+        except SmsLimitExceeded as exc:
+            # The e-mail code is proven by now: the limit may be said.
+            messages.warning(request, exc.message)
+        else:
+            return {"stage": "factor", "code_id": row.pk, "user_id": user.pk, "mode": "sms"}
+    mode = "totp" if TOTPDevice.objects.filter(user=user, confirmed=True).exists() else "backup"
+    # No code of our own: the row counts the attempts at the authenticator or backup codes.
+    row, _code = services.verification_code_issue(purpose=purpose, user=user, target=mode,
+                                                  hashed=False)
+    return {"stage": "factor", "code_id": row.pk, "user_id": user.pk, "mode": mode}
 
 
 @method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
 class PasswordForgotCodeView(View):
+    """Step 2: the code sent to the registered e-mail address (5 tries, 10 minutes)."""
+
     template_name = "accounts/password_forgot_code.html"
 
-    def _state(self, request):
-        return request.session.get(RESET_SESSION) or {}
-
     def get(self, request):
-        if not self._state(request).get("code_id"):
+        if _reset_state(request).get("stage") != "email":
             return redirect("password-forgot")
         return render(request, self.template_name, {"form": CodeForm()})
 
     def post(self, request):
-        state = self._state(request)
-        if not state.get("code_id"):
+        state = _reset_state(request)
+        if state.get("stage") != "email":
             return redirect("password-forgot")
         form = CodeForm(request.POST)
         if form.is_valid():
             row = VerificationCode.objects.filter(pk=state["code_id"]).first()
-            verify = None
-            if state.get("mode") == "totp" and row is not None and row.user is not None:
-                devices = list(TOTPDevice.objects.filter(user=row.user, confirmed=True))
-
-                def verify(code, devices=devices):
-                    return any(device.verify_token(code) for device in devices)
-
             result = services.verification_code_check(
                 code_id=state["code_id"], purpose=VerificationCode.Purpose.PASSWORD_RESET,
-                code=form.cleaned_data["code"], verify=verify,
+                code=form.cleaned_data["code"],
             )
             if result is CodeCheck.OK and row is not None and row.user is not None:
-                request.session[RESET_SESSION] = {
-                    "user_id": row.user_id, "verified_at": int(time.time())
-                }
-                return redirect("password-forgot-new")
+                request.session[RESET_SESSION] = _factor_challenge(request, row.user)
+                return redirect("password-forgot-factor")
             form.add_error("code", _code_error(
                 CodeCheck.EXHAUSTED if result is CodeCheck.EXHAUSTED else CodeCheck.WRONG
             ))
         return render(request, self.template_name, {"form": form})
 
 
+class BackupCodeResetForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code de secours"), max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True,
+                                      "spellcheck": "false"}),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().lower()
+
+
+@method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
+class PasswordForgotFactorView(View):
+    """Step 3: the second factor (5 tries for the SMS, authenticator and backup codes together)."""
+
+    template_name = "accounts/password_forgot_factor.html"
+
+    def _challenge(self, request):
+        from .models import User
+
+        state = _reset_state(request)
+        if state.get("stage") != "factor":
+            return None, None, state
+        row = VerificationCode.objects.filter(
+            pk=state.get("code_id"), user_id=state.get("user_id"),
+            purpose=VerificationCode.Purpose.PASSWORD_RESET_FACTOR,
+        ).first()
+        user = User.objects.filter(pk=state.get("user_id"), is_active=True).first()
+        return row, user, state
+
+    def _backup(self, request, state) -> bool:
+        return state.get("mode") == "backup" or request.GET.get("use") == "backup"
+
+    def _render(self, request, state, user, form):
+        return render(request, self.template_name, {
+            "form": form, "mode": state.get("mode"), "backup": self._backup(request, state),
+            "backup_left": any(
+                device.codes_left() for device in BackupCodeDevice.objects.filter(user=user)
+            ),
+            "support_contacts": support_contacts_for_user(user),
+        })
+
+    def _form(self, request, state, data=None):
+        return (BackupCodeResetForm if self._backup(request, state) else CodeForm)(data)
+
+    def get(self, request):
+        row, user, state = self._challenge(request)
+        if row is None or user is None:
+            return redirect("password-forgot")
+        return self._render(request, state, user, self._form(request, state))
+
+    def post(self, request):
+        row, user, state = self._challenge(request)
+        if row is None or user is None:
+            return redirect("password-forgot")
+        form = self._form(request, state, request.POST)
+        if form.is_valid():
+            verify = None
+            if self._backup(request, state):
+                device = BackupCodeDevice.objects.filter(user=user).first()
+
+                def verify(code, device=device):
+                    return device is not None and device.verify_token(code)
+
+            elif state.get("mode") == "totp":
+                devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+
+                def verify(code, devices=devices):
+                    return any(device.verify_token(code) for device in devices)
+
+            result = services.verification_code_check(
+                code_id=row.pk, purpose=VerificationCode.Purpose.PASSWORD_RESET_FACTOR,
+                code=form.cleaned_data["code"], verify=verify,
+            )
+            if result is CodeCheck.OK:
+                request.session[RESET_SESSION] = {
+                    "stage": "new", "user_id": user.pk, "verified_at": int(time.time()),
+                }
+                return redirect("password-forgot-new")
+            form.add_error("code", _code_error(result))
+        return self._render(request, state, user, form)
+
+
 @method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
 class PasswordForgotNewView(View):
+    """Step 4, only after both proofs: the new password; every session ends, and the person is
+    told by e-mail and SMS (services.password_set with via="reset")."""
+
     template_name = "accounts/password_forgot_new.html"
 
     def _user(self, request):
         from .models import User
 
-        state = request.session.get(RESET_SESSION) or {}
+        state = _reset_state(request)
         verified_at = state.get("verified_at")
-        if not verified_at or time.time() - verified_at > settings.MESSAGE_CODE_TTL_SECONDS:
+        if state.get("stage") != "new" or not verified_at or (
+            time.time() - verified_at > settings.MESSAGE_CODE_TTL_SECONDS
+        ):
             return None
         return User.objects.filter(pk=state.get("user_id"), is_active=True).first()
 
@@ -642,6 +763,12 @@ class FactorSetupView(two_factor_views.SetupView):
         if reenrol.reenrol_required(request.user) and not reenrol.reenrol_allowed(request):
             return redirect("factor-reenrol")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_redirect_url(self):
+        return safe_next(self.request, "")
+
+    def get_success_url(self):
+        return self.get_redirect_url() or reverse(self.success_url)
 
     def get_prefix(self, request, *args, **kwargs):
         return "setup_view"  # the library's form prefix, which its templates and tests expect

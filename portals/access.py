@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from accounts.models import Membership
 from accounts.selectors import memberships_current, terms_accepted_current
@@ -65,7 +66,7 @@ def gate_redirect(request: HttpRequest):
             return redirect(reverse("factor-reenrol"))
         return redirect(reverse("two_factor:setup"))
     if not terms_accepted_current(user, request.session):
-        return redirect(f"{reverse('terms')}?next={request.get_full_path()}")
+        return redirect(f"{reverse('terms')}?{urlencode({'next': request.get_full_path()})}")
     return None
 
 

@@ -1,7 +1,9 @@
 """One settings module, read from the environment.
 
-Embedded default (nothing set): SQLite, Celery eager, SMS and e-mail to the console and the outbox.
-Production: DATABASE_URL, REDIS_URL, SECRET_KEY, TWILIO_*, EMAIL_URL, DEBUG=0.
+Nothing set is production-safe: DEBUG off, so SECRET_KEY is required. The embedded default for a
+laptop (`make run`, `make test`, pytest through tests/environment.py) is DEBUG=1: SQLite, Celery
+eager, SMS and e-mail to the console and the outbox (/dev/outbox/, every code in clear).
+Production: DATABASE_URL, REDIS_URL, SECRET_KEY, TWILIO_*, EMAIL_URL (DEBUG unset or 0).
 A bad value stops start-up with a message naming the variable.
 """
 
@@ -55,7 +57,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: an unset DEBUG must never publish /dev/outbox/ or a known SECRET_KEY.
+DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("TESTING", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from two_factor.admin import AdminSiteOTPRequired
@@ -31,7 +30,7 @@ urlpatterns = [
     path("terms/", views.terms, name="terms"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("account/logout/", LogoutView.as_view(), name="logout"),
+    path("account/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("account/two_factor/reenrol/", account_views.FactorReenrolView.as_view(),
          name="factor-reenrol"),
     path("account/login/", account_views.LoginView.as_view(), name="login"),

@@ -8,11 +8,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Membership, OutboxMessage, Terms
+from accounts.redirects import safe_next
 from accounts.selectors import memberships_current, terms_accepted_current
 from accounts.services import terms_accept, terms_current_version
 
@@ -63,9 +63,7 @@ def terms(request: HttpRequest) -> HttpResponse:
     if not request.user.is_verified():
         return gate_redirect(request)
     version = terms_current_version()
-    next_url = request.POST.get("next") or request.GET.get("next") or reverse("portal-chooser")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("portal-chooser")
+    next_url = safe_next(request, reverse("portal-chooser"))
     if version is None or terms_accepted_current(request.user):
         return redirect(next_url)
     text = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
@@ -31,6 +33,11 @@ def password_step(page, username: str, password: str = PASSWORD) -> None:
 
 def sms_code() -> str:
     return OutboxMessage.objects.filter(channel="sms").latest("pk").body[-6:]
+
+
+def email_code(address: str) -> str:
+    body = OutboxMessage.objects.filter(channel="email", recipient=address).latest("pk").body
+    return re.search(r"\b(\d{6})\b", body).group(1)
 
 
 def test_login_with_email_and_authenticator(page, insured, contacts):
@@ -94,18 +101,24 @@ def test_forgotten_password_end_to_end(page, insured):
     page.fill("input[name='login']", insured.email)
     page.click("button[type='submit'].button-primary")
     page.wait_for_url("**/password/forgot/code/")
-    shot(page, "login-forgot-2-code")
+    shot(page, "login-forgot-2-email-code")
+    assert axe_violations(page) == []
+    assert not OutboxMessage.objects.filter(channel="sms").exists()  # e-mail first
+    page.fill("input[name='code']", email_code(insured.email))
+    page.click("button[type='submit'].button-primary")
+    page.wait_for_url("**/password/forgot/factor/")
+    shot(page, "login-forgot-3-sms-code")
     assert axe_violations(page) == []
     page.fill("input[name='code']", sms_code())
     page.click("button[type='submit'].button-primary")
     page.wait_for_url("**/password/forgot/new/")
     page.fill("input[name='new_password1']", "Blue-Meadow-Lantern-42")
     page.fill("input[name='new_password2']", "Blue-Meadow-Lantern-42")
-    shot(page, "login-forgot-3-new")
+    shot(page, "login-forgot-4-new")
     assert axe_violations(page) == []
     page.click("button[type='submit'].button-primary")
     page.wait_for_url("**/password/forgot/done/")
-    shot(page, "login-forgot-4-done")
+    shot(page, "login-forgot-5-done")
     assert axe_violations(page) == []
     password_step(page, insured.email, "Blue-Meadow-Lantern-42")
     page.fill("input[name='token-otp_token']", current_totp(insured))
