@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -28,7 +29,7 @@ def test_an_address_change_without_recent_reauthentication_goes_to_the_reauth_pa
     client = as_user(insured)
     response = client.post(URL, NEW_ADDRESS)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('reauth')}?next={URL}"
+    assert response["Location"] == f"{reverse('reauth')}?{urlencode({'next': URL})}"
     assert not ChangeRequest.objects.exists()
     insured_person.refresh_from_db()
     assert insured_person.street != "Chemin du Pirate 1"
