@@ -1,53 +1,55 @@
+"""Swiss formats in templates: thin filters over policies.swiss, the one Django-free module the
+PDFs and charts use too."""
+
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
 from django import template
+
+from policies import swiss
 
 register = template.Library()
 
 
-def format_chf_amount(value) -> str:
-    """1234.5 -> 1'234.50 (Swiss grouping with an apostrophe, always two decimals)."""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
-    sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + "'".join(groups) + "." + cents
-
-
 @register.filter
 def chf(value) -> str:
-    if value is None or value == "":
-        return "–"
-    formatted = format_chf_amount(value)
-    return f"CHF {formatted}" if formatted else "–"
+    """1234.5 -> CHF 1'234.50; – for nothing."""
+    return swiss.chf(value)
 
 
 @register.filter
 def amount(value) -> str:
-    return format_chf_amount(value) if value not in (None, "") else "–"
+    """1234.5 -> 1'234.50 (a column headed CHF); – for nothing."""
+    return swiss.amount(value) or swiss.DASH
 
 
 @register.filter
 def percent(value, digits: int = 2) -> str:
-    try:
-        return f"{Decimal(str(value)) * 100:.{int(digits)}f} %"
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
+    """A share as stored (0.068) -> 6.80 %."""
+    return swiss.percent(value, digits)
 
 
 @register.filter
 def thousands(value) -> str:
     """1880 -> 1'880."""
-    try:
-        return f"{int(value):,}".replace(",", "'")
-    except (TypeError, ValueError):
-        return ""
+    return swiss.thousands(value)
+
+
+@register.filter
+def swiss_date(value) -> str:
+    """31.12.2026; – for no date."""
+    return swiss.day(value)
+
+
+@register.filter
+def ahv_masked(value) -> str:
+    return swiss.ahv_masked(value)
+
+
+@register.filter
+def phone(value) -> str:
+    return swiss.phone(value)
+
+
+@register.filter
+def phone_masked(value) -> str:
+    return swiss.phone_masked(value)
