@@ -12,7 +12,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,6 +31,7 @@ from policies import services as policy_services
 from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
 from policies.models import OPEN_REQUEST_STATUSES, ChangeRequest, Document, InsuredPerson
 from portals.access import InsuredPortalMixin
+from portals.common.downloads import attachment, attachment_file
 from simulations import engine
 from simulations import selectors as ss
 from simulations import services as sim
@@ -39,13 +40,6 @@ from simulations.models import Simulation
 from simulations.pdf import series_label, simulation_pdf
 
 from . import forms
-
-
-def attachment(content: bytes, filename: str, content_type: str = "application/pdf"):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 class PersonMixin(InsuredPortalMixin):
@@ -138,11 +132,7 @@ class DocumentDownloadView(PersonMixin, View):
             except (FileNotFoundError, OSError):
                 raise Http404 from None
             extension = document.file.name.rsplit(".", 1)[-1].lower()
-            response = FileResponse(
-                handle, as_attachment=True, filename=f"{name}.{extension}",
-                content_type="application/pdf" if extension == "pdf" else None,
-            )
-            response["Cache-Control"] = "no-store, private"
+            response = attachment_file(handle, f"{name}.{extension}")
         elif document.category == Document.Category.PENSION_STATEMENT:
             response = attachment(policy_pdf.pension_statement_pdf(self.person, document.year),
                                   f"{name}.pdf")
@@ -544,8 +534,7 @@ class MyDataView(PersonMixin, RecentAuthRequiredMixin, TemplateView):
         if fmt == "pdf":
             return attachment(policy_pdf.personal_data_pdf(data), f"mes-donnees-{stamp}.pdf")
         body = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
-        return attachment(body.encode(), f"mes-donnees-{stamp}.json",
-                          content_type="application/json; charset=utf-8")
+        return attachment(body.encode(), f"mes-donnees-{stamp}.json")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
