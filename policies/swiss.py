@@ -155,9 +155,10 @@ def iban(value: str) -> str:
 
 
 def iban_masked(value: str) -> str:
-    """CH93 **** **** 957: the bank account recognisable but not readable on a shared screen."""
+    """CH93 **** **** 2957: the bank account recognisable but not readable on a shared
+    screen."""
     compact = stdnum_iban.compact(value or "")
-    return f"{compact[:4]} **** **** {compact[-3:]}" if len(compact) > 8 else DASH
+    return f"{compact[:4]} **** **** {compact[-4:]}" if len(compact) > 8 else DASH
 
 
 def _phone(value: str) -> phonenumbers.PhoneNumber | None:

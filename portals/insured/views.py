@@ -29,9 +29,17 @@ from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
 from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
-from policies.models import OPEN_REQUEST_STATUSES, ChangeRequest, Document, InsuredPerson
+from policies.models import (
+    OPEN_REQUEST_STATUSES,
+    ChangeRequest,
+    Document,
+    InsuredPerson,
+    RequestStatus,
+)
+from policies.swiss import iban_masked
 from portals.access import InsuredPortalMixin
 from portals.common.downloads import attachment, attachment_file
+from portals.common.timeline import status_timeline
 from simulations import engine
 from simulations import selectors as ss
 from simulations import services as sim
@@ -365,22 +373,6 @@ class RequestListView(PersonMixin, TemplateView):
         return context
 
 
-def timeline(status: str, events) -> list[dict]:
-    """received -> in progress -> done | rejected, with the date each step was reached."""
-    reached = {e.status: e for e in events}
-    last = "rejected" if status == "rejected" else "done"
-    steps = [("received", gettext_lazy("Reçue")), ("in_progress", gettext_lazy("En traitement")),
-             ("done", gettext_lazy("Terminée")) if last == "done"
-             else ("rejected", gettext_lazy("Refusée"))]
-    order = [s for s, _label in steps]
-    current = order.index(status) if status in order else 0
-    return [
-        {"status": s, "label": label, "event": reached.get(s), "done": i <= current,
-         "current": i == current}
-        for i, (s, label) in enumerate(steps)
-    ]
-
-
 class RequestDetailView(PersonMixin, TemplateView):
     template_name = "insured/requests/detail.html"
 
@@ -388,7 +380,8 @@ class RequestDetailView(PersonMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         service_request = ss.service_request_for(self.person, self.kwargs["pk"])
         context.update(item=service_request,
-                       steps=timeline(service_request.status, service_request.events.all()))
+                       steps=status_timeline(RequestStatus, status=service_request.status,
+                                             events=service_request.events.all()))
         return context
 
 
@@ -410,10 +403,11 @@ class ChangeDetailView(PersonMixin, TemplateView):
             if key == "civil_status":
                 value = statuses.get(value, value)
             if key == "iban":
-                value = f"{value[:4]} **** **** {value[-4:]}"
+                value = iban_masked(value)
             data.append((field_labels.get(key, key), value))
         context.update(item=change, change_data=data,
-                       steps=timeline(change.status, change.events.all()))
+                       steps=status_timeline(RequestStatus, status=change.status,
+                                             events=change.events.all()))
         return context
 
 
