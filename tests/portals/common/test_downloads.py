@@ -37,6 +37,7 @@ def test_a_stream_is_a_private_attachment_sent_while_produced():
     assert b"".join(response.streaming_content) == b"a;b\r\n1;2\r\n"
 
 
+@pytest.mark.django_db  # closing a response ends the request, which tidies DB connections
 def test_an_open_file_is_a_private_attachment_and_is_closed_after_sending():
     handle = tempfile.TemporaryFile()
     handle.write(b"PK\x03\x04 spreadsheet")
