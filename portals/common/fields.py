@@ -30,15 +30,39 @@ class TelInput(forms.TextInput):
     input_type = "tel"
 
 
-class ChfField(forms.DecimalField):
+class _TypedNumberField(forms.DecimalField):
+    """A number typed in a text box (a number input would refuse 1'234.50 and spin on scroll):
+    `ignored` characters are dropped, a decimal comma is a point, `shown` formats it again."""
+
+    ignored = r"\s"
+    shown = staticmethod(swiss.number)
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(self.ignored, "", value).replace(",", ".")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return self.shown(value)
+        return value
+
+
+class ChfField(_TypedNumberField):
     """An amount in francs: 1'234.50, 1 234,50, CHF 1234.5; never negative unless `minimum` says
-    so, never above CHF 10 million."""
+    so, never above CHF 10 million. Shown again as 1'234.50."""
+
+    ignored = r"[\s'’`]|^CHF"
+    shown = staticmethod(swiss.amount)
 
     def __init__(self, *, minimum: Decimal = Decimal(0), **kwargs) -> None:
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("widget", forms.TextInput(
-            attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
         self.minimum = minimum
         self.error_messages.update({
@@ -47,11 +71,6 @@ class ChfField(forms.DecimalField):
             "max_digits": _("Ce montant est trop élevé."),
             "max_whole_digits": _("Ce montant est trop élevé."),
         })
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = re.sub(r"[\s'’`]", "", value).removeprefix("CHF").replace(",", ".")
-        return super().to_python(value)
 
     def validate(self, value) -> None:
         super().validate(value)
@@ -71,33 +90,23 @@ class ChfField(forms.DecimalField):
                 code="max_value",
             )
 
-    def prepare_value(self, value):
-        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-            return swiss.amount(value)
-        return value
 
-
-class PercentField(forms.DecimalField):
+class PercentField(_TypedNumberField):
     """A percentage as typed (25, 12,5 %), between `low` and `high` (views may narrow `high`
-    after construction, e.g. to the plan's maximum)."""
+    after construction, e.g. to the plan's maximum). Shown again as 25 or 12.5."""
+
+    ignored = r"[\s%]"
 
     def __init__(self, *, low: Decimal = Decimal(0), high: Decimal = Decimal(100),
                  **kwargs) -> None:
         kwargs.setdefault("max_digits", 5)
         kwargs.setdefault("decimal_places", 1)
-        kwargs.setdefault("widget", forms.TextInput(
-            attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
         self.low, self.high = low, high
         self.error_messages.update({
             "invalid": _("Saisissez un pourcentage, par exemple 25."),
             "max_decimal_places": _("Au plus un chiffre après la virgule."),
         })
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace("%", "").replace(",", ".").strip()
-        return super().to_python(value)
 
     def validate(self, value) -> None:
         # Runs before the digit-count validators: 150 or 12345 get the range, not "too many
@@ -109,11 +118,6 @@ class PercentField(forms.DecimalField):
                 % {"low": swiss.number(self.low), "high": swiss.number(self.high)},
                 code="range",
             )
-
-    def prepare_value(self, value):
-        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-            return swiss.number(value)
-        return value
 
 
 class SwissDateField(forms.DateField):

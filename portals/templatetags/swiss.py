@@ -1,5 +1,10 @@
-"""Swiss formats in templates: thin filters over policies.swiss, the one Django-free module the
-PDFs and charts use too."""
+"""Swiss formats in templates: the functions of policies.swiss, the one Django-free module the
+PDFs and charts use too.
+
+    {{ amount|chf }} CHF 1'234.50   {{ share|percent:1 }} 6.8 %   {{ count|thousands }} 1'880
+    {{ day|swiss_date }} 31.12.2026   {{ ahv|ahv_masked }} 756.****.****.97
+    {{ mobile|phone }} +41 79 123 45 67   {{ mobile|phone_masked }} +41 79 *** ** 67
+"""
 
 from __future__ import annotations
 
@@ -9,47 +14,16 @@ from policies import swiss
 
 register = template.Library()
 
-
-@register.filter
-def chf(value) -> str:
-    """1234.5 -> CHF 1'234.50; – for nothing."""
-    return swiss.chf(value)
+chf = register.filter("chf", swiss.chf)
+percent = register.filter("percent", swiss.percent)
+thousands = register.filter("thousands", swiss.thousands)
+swiss_date = register.filter("swiss_date", swiss.day)
+ahv_masked = register.filter("ahv_masked", swiss.ahv_masked)
+phone = register.filter("phone", swiss.phone)
+phone_masked = register.filter("phone_masked", swiss.phone_masked)
 
 
 @register.filter
 def amount(value) -> str:
-    """1234.5 -> 1'234.50 (a column headed CHF); – for nothing."""
+    """1234.5 -> 1'234.50, in a column already headed CHF; – for nothing."""
     return swiss.amount(value) or swiss.DASH
-
-
-@register.filter
-def percent(value, digits: int = 2) -> str:
-    """A share as stored (0.068) -> 6.80 %."""
-    return swiss.percent(value, digits)
-
-
-@register.filter
-def thousands(value) -> str:
-    """1880 -> 1'880."""
-    return swiss.thousands(value)
-
-
-@register.filter
-def swiss_date(value) -> str:
-    """31.12.2026; – for no date."""
-    return swiss.day(value)
-
-
-@register.filter
-def ahv_masked(value) -> str:
-    return swiss.ahv_masked(value)
-
-
-@register.filter
-def phone(value) -> str:
-    return swiss.phone(value)
-
-
-@register.filter
-def phone_masked(value) -> str:
-    return swiss.phone_masked(value)
