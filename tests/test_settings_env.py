@@ -37,6 +37,7 @@ def _start(**env) -> subprocess.CompletedProcess:
         ({"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_AUTH_TOKEN"),
         ({"DB_CONN_MAX_AGE": "soon", "DATABASE_URL": "postgres://u@h/d"}, "DB_CONN_MAX_AGE"),
         ({"AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT"),
+        ({"FUND_NAME": "  "}, "FUND_NAME"),
     ],
 )
 def test_a_bad_variable_stops_start_up_naming_it(env, named):
