@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.letters import Letter, letters_pdf
 from policies import pdf as policy_pdf
@@ -27,6 +27,8 @@ PHONE = "+41 31 000 00 00"
 def _fund(settings):
     settings.FUND_NAME = FUND
     settings.FUND_PHONE = PHONE
+    with translation.override("fr"):
+        yield
 
 
 def assert_letterhead_on_every_page(pdf: bytes) -> list[str]:
