@@ -209,7 +209,9 @@ class ListMixin:
     def search_query(self) -> str:
         if not self.search_fields and type(self).search is ListMixin.search:
             return ""
-        return " ".join(self.request.GET.get("q", "").split())[:MAX_QUERY]
+        # Control characters (a NUL makes PostgreSQL refuse the query) become spaces.
+        typed = re.sub(r"[\x00-\x1f\x7f]", " ", self.request.GET.get("q", ""))
+        return " ".join(typed.split())[:MAX_QUERY]
 
     @cached_property
     def filter_choices(self) -> dict[str, list[tuple[str, str]]]:

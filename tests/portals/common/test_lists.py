@@ -66,6 +66,13 @@ def test_search_finds_rows_where_every_word_matches(client, people):
     assert "Aucune ligne ne correspond" in client.get(URL, {"q": "nobody"}).content.decode()
 
 
+@pytest.mark.parametrize("typed", ["Fav\x00re", "x" * 5000, "%", "_", "' OR 1=1 --", "<script>"])
+def test_any_search_text_gets_a_page(client, people, typed):
+    response = client.get(URL, {"q": typed})
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
+
+
 def test_a_filter_narrows_the_rows_and_stays_selected(client, people):
     response = client.get(URL, {"status": "active"})
     assert names(response) == ["Favre Claire", "Müller Anna"]
