@@ -181,7 +181,7 @@ class ListMixin:
     filters: Mapping[str, Filter] = {}
     sort_columns: Mapping[str, str | Sequence[str]] = {}
     default_sort: str = ""  # a sort_columns key, "-key" for descending
-    columns: Sequence[Column] = ()
+    columns: Sequence[Column | tuple] = ()  # Column(...) or (key, label, value)
     paginate_by = 50
     export_formats: Sequence[str] = ("csv", "xlsx")
     export_name = "export"
@@ -234,11 +234,10 @@ class ListMixin:
 
     @cached_property
     def sort_key(self) -> str:
-        requested = self.request.GET.get("sort", "")
-        if requested.removeprefix("-") in self.sort_columns:
-            return requested
-        return self.default_sort if self.default_sort.removeprefix("-") in self.sort_columns \
-            else ""
+        for candidate in (self.request.GET.get("sort", ""), self.default_sort):
+            if candidate.removeprefix("-") in self.sort_columns:
+                return candidate
+        return ""
 
     def ordering_for(self, sort: str) -> list[str]:
         if not sort:

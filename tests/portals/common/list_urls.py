@@ -33,7 +33,7 @@ class PersonListView(ListMixin, ListView):
         Column("employer", "Employeur", "contract.employer.name"),
         Column("status", "Statut", "get_status_display"),
         Column("salary", "Salaire annuel", "annual_salary", numeric=True),
-        Column("entry", "Entrée", "entry_date"),
+        ("entry", "Entrée", "entry_date"),  # a plain (key, label, value) works too
     ]
     paginate_by = 10
     export_name = "assures"
