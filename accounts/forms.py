@@ -6,8 +6,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_otp.forms import OTPAuthenticationFormMixin
-from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
 from two_factor.forms import AuthenticationTokenForm
+
+from portals.common.fields import MobileField, TelInput
 
 from .models import SecurityEvent, User
 from .security import record_factor_failure
@@ -166,13 +168,15 @@ class EmailChangeForm(forms.Form):
 
 
 class MobileForm(forms.Form):
-    number = PhoneNumberField(
-        label=_("Nouveau numéro de mobile"),
-        region="CH",
+    number = MobileField(
+        label=_("Nouveau numéro de mobile"), international=True,
         help_text=_("Par exemple 079 123 45 67 ou +41 79 123 45 67."),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "autofocus": True}),
-        error_messages={"invalid": _("Saisissez un numéro de mobile valable.")},
+        widget=TelInput(attrs={"autocomplete": "tel", "autofocus": True}),
     )
+
+    def clean_number(self) -> PhoneNumber:
+        # The profile view reads .as_e164; return the plain string once it reads the value.
+        return PhoneNumber.from_string(self.cleaned_data["number"])
 
 
 class AuthenticatorForm(forms.Form):

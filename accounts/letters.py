@@ -13,11 +13,11 @@ from io import BytesIO
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from portals.context_processors import FUND_NAME
+from policies import letterhead
+from policies.swiss import day
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ def _wrap(text: str, width: int = 88) -> list[str]:
 
 def letters_pdf(letters: list[Letter]) -> bytes:
     buffer = BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(FUND_NAME)
-    width, height = A4
+    pdf = letterhead.canvas_for(buffer, title=letterhead.fund().name)
+    width, height = letterhead.PAGE_WIDTH, letterhead.PAGE_HEIGHT
     for letter in letters:
+        letterhead.draw_letterhead(pdf)
         with translation.override(letter.language or settings.LANGUAGE_CODE):
             _page(pdf, letter, width, height)
         pdf.showPage()
@@ -62,28 +62,25 @@ def letters_pdf(letters: list[Letter]) -> bytes:
 
 def _page(pdf: canvas.Canvas, letter: Letter, width: float, height: float) -> None:
     left = 25 * mm
-    y = height - 25 * mm
-    pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(left, y, FUND_NAME)
-    pdf.setFont("Helvetica", 10)
-    pdf.drawRightString(width - 25 * mm, y, timezone.localdate().strftime("%d.%m.%Y"))
+    pdf.setFont(letterhead.FONT, 10)
+    pdf.drawRightString(width - 25 * mm, height - 40 * mm, day(timezone.localdate()))
     # Address block at the window position of a C5 envelope (right window).
     y = height - 55 * mm
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(letterhead.FONT, 11)
     for line in letter.address:
         pdf.drawString(110 * mm, y, line)
         y -= 5 * mm
     y = height - 100 * mm
-    pdf.setFont("Helvetica-Bold", 13)
+    pdf.setFont(letterhead.FONT_BOLD, 13)
     pdf.drawString(left, y, _("Votre code d'enregistrement pour le portail en ligne"))
     y -= 12 * mm
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(letterhead.FONT, 11)
     pdf.drawString(left, y, letter.salutation)
     y -= 10 * mm
     intro = _(
         "Avec ce code, vous créez votre accès personnel au portail en ligne. Il n'est valable "
         "qu'une seule fois, jusqu'au %(date)s."
-    ) % {"date": timezone.localtime(letter.expires_at).strftime("%d.%m.%Y")}
+    ) % {"date": day(timezone.localtime(letter.expires_at))}
     for line in _wrap(intro):
         pdf.drawString(left, y, line)
         y -= 5.5 * mm
@@ -91,12 +88,12 @@ def _page(pdf: canvas.Canvas, letter: Letter, width: float, height: float) -> No
     if letter.reference:
         pdf.drawString(left, y, letter.reference)
         y -= 8 * mm
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(letterhead.FONT, 11)
     pdf.drawString(left, y, _("Code d'enregistrement :"))
-    pdf.setFont("Courier-Bold", 20)
+    pdf.setFont(letterhead.FONT_CODE, 20)
     pdf.drawString(left + 50 * mm, y - 1 * mm, letter.code)
     y -= 16 * mm
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(letterhead.FONT, 11)
     steps = letter.steps or [
         _("1. Ouvrez %(url)s") % {"url": f"{settings.SITE_URL}{letter.register_path}"},
         _("2. Suivez les 5 étapes : identification, données d'utilisateur, confirmation de "
@@ -116,5 +113,3 @@ def _page(pdf: canvas.Canvas, letter: Letter, width: float, height: float) -> No
     )):
         pdf.drawString(left, y, line)
         y -= 5.5 * mm
-    pdf.setFont("Helvetica", 9)
-    pdf.drawString(left, 20 * mm, FUND_NAME)

@@ -2,64 +2,25 @@
 
 from __future__ import annotations
 
-import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from policies.validators import normalize_ahv, normalize_uid
+from policies.validators import normalize_uid
+from portals.common.fields import AhvField, MobileField, SwissDateField, TelInput
 
 from .models import Membership, User
 from .password_validation import PasswordPolicyValidator
 
 
-class TelInput(forms.TextInput):
-    input_type = "tel"
-
-
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
-
-
-def mobile_normalize(value: str) -> str:
-    """+41791234567 for a Swiss (default) or international mobile number; ValidationError else."""
-    try:
-        number = phonenumbers.parse(value or "", settings.PHONENUMBER_DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            _("Numéro de téléphone invalide. Exemple : 079 123 45 67 ou +41 79 123 45 67."),
-            code="invalid_phone",
-        )
-    if phonenumbers.number_type(number) not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        raise ValidationError(
-            _(
-                "Ce numéro n'est pas un numéro de téléphone portable : le code est envoyé par "
-                "SMS. Saisissez un numéro de mobile (p. ex. 079 123 45 67)."
-            ),
-            code="not_mobile",
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 class IdentificationForm(forms.Form):
-    ahv_number = forms.CharField(
-        label=_("Numéro AVS (756.xxxx.xxxx.xx)"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric",
-                                      "spellcheck": "false"}),
-    )
-    birth_date = forms.DateField(
-        label=_("Date de naissance (JJ.MM.AAAA)"),
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.TextInput(attrs={"autocomplete": "bday", "inputmode": "numeric",
-                                      "placeholder": "31.12.1960"}),
-        error_messages={"invalid": _("Date invalide. Format attendu : JJ.MM.AAAA.")},
+    ahv_number = AhvField(label=_("Numéro AVS (756.xxxx.xxxx.xx)"))
+    birth_date = SwissDateField(
+        label=_("Date de naissance (JJ.MM.AAAA)"), past=True,
+        widget=forms.DateInput(format="%d.%m.%Y", attrs={
+            "autocomplete": "bday", "inputmode": "numeric", "placeholder": "31.12.1960"}),
     )
     code = forms.CharField(
         label=_("Code d'enregistrement"),
@@ -71,9 +32,6 @@ class IdentificationForm(forms.Form):
         label=_("J'ai lu les conditions d'utilisation et je les accepte."),
         error_messages={"required": _("Veuillez accepter les conditions d'utilisation.")},
     )
-
-    def clean_ahv_number(self) -> str:
-        return normalize_ahv(self.cleaned_data["ahv_number"])
 
 
 class CodeIdentificationForm(forms.Form):
@@ -166,24 +124,19 @@ class FactorChoiceForm(forms.Form):
     method = forms.ChoiceField(
         label=_("Méthode"), choices=METHOD_CHOICES, widget=forms.RadioSelect, initial="totp"
     )
-    mobile = forms.CharField(
-        label=_("Numéro de mobile (seulement pour le SMS)"),
-        required=False,
-        max_length=30,
+    mobile = MobileField(
+        label=_("Numéro de mobile (seulement pour le SMS)"), required=False, international=True,
         widget=TelInput(attrs={"autocomplete": "tel", "placeholder": "079 123 45 67"}),
     )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("method") == "sms":
-            raw = cleaned.get("mobile", "")
-            if not raw:
-                self.add_error("mobile", _("Saisissez le numéro de votre téléphone portable."))
-            else:
-                try:
-                    cleaned["mobile"] = mobile_normalize(raw)
-                except ValidationError as error:
-                    self.add_error("mobile", error)
+        if cleaned.get("method") != "sms":
+            # The number only matters for SMS: a stray entry must not block the app choice.
+            self.errors.pop("mobile", None)
+            cleaned["mobile"] = ""
+        elif not cleaned.get("mobile") and "mobile" not in self.errors:
+            self.add_error("mobile", _("Saisissez le numéro de votre téléphone portable."))
         return cleaned
 
 
@@ -218,10 +171,9 @@ class AccessRequestForm(forms.Form):
         label=_("Adresse e-mail"), max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    mobile = forms.CharField(
-        label=_("Téléphone portable"), max_length=30,
+    mobile = MobileField(
+        label=_("Téléphone portable"), international=True,
         help_text=_("Pour la connexion avec code SMS. Exemple : 079 123 45 67."),
-        widget=TelInput(attrs={"autocomplete": "tel"}),
     )
     language = forms.ChoiceField(label=_("Langue de correspondance"), choices=settings.LANGUAGES)
 
@@ -244,9 +196,6 @@ class AccessRequestForm(forms.Form):
             raise ValidationError(_("Numéro au registre invalide."), code="invalid_register")
         return value.upper()
 
-    def clean_mobile(self) -> str:
-        return mobile_normalize(self.cleaned_data["mobile"])
-
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
@@ -254,14 +203,14 @@ class AccessRequestForm(forms.Form):
 class IssueInsuredCodeForm(forms.Form):
     """Support (admin): a code for one insured person, found by AHV number."""
 
-    ahv_number = forms.CharField(label=_("Numéro AVS de la personne assurée"), max_length=20)
+    ahv_number = AhvField(label=_("Numéro AVS de la personne assurée"))
     days = forms.IntegerField(label=_("Validité du code (jours)"), min_value=1, max_value=365,
                               initial=90)
 
     def clean_ahv_number(self):
         from policies.models import InsuredPerson
 
-        ahv = normalize_ahv(self.cleaned_data["ahv_number"])
+        ahv = self.cleaned_data["ahv_number"]
         person = InsuredPerson.objects.filter(ahv_number=ahv).first()
         if person is None:
             raise ValidationError(_("Aucune personne assurée avec ce numéro AVS."))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from . import swiss
 from .validators import normalize_ahv, normalize_uid, validate_ahv, validate_uid
 
 
@@ -175,7 +176,7 @@ class InsuredPerson(models.Model):
 
     @property
     def ahv_masked(self) -> str:
-        return f"756.****.****.{self.ahv_number[-2:]}"
+        return swiss.ahv_masked(self.ahv_number)
 
     @property
     def is_pensioner(self) -> bool:

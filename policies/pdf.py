@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from portals.context_processors import FUND_NAME
-from portals.templatetags.swiss import chf
-
+from . import letterhead
 from .models import Certificate, InsuredPerson, PensionPayment
+from .swiss import chf, day
 
 # A block is ("h", text) | ("p", text) | ("facts", [(label, value), ...])
 # | ("table", [header, ...], [[cell, ...], ...])
@@ -31,25 +26,16 @@ def _one_line(value) -> str:
     return " ".join(str(value).split())
 
 
-def day(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else "–"
-
-
 def pdf_build(title: str, blocks: Iterable[Block], *, subject: str = "") -> bytes:
+    """A document on the fund's letterhead: the title, then the blocks in order."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=A4, title=title, author=FUND_NAME, subject=subject or title,
-        leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-    )
-    styles = getSampleStyleSheet()
-    story: list = [
-        Paragraph(escape(FUND_NAME), styles["Normal"]),
-        Spacer(1, 4 * mm),
-        Paragraph(escape(title), styles["Title"]),
-    ]
+    doc = letterhead.document(buffer, title=title, subject=subject)
+    styles = letterhead.styles()
+    story: list = [Paragraph(escape(title), styles["Title"])]
     grid = TableStyle([
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d1da")),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, letterhead.RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), letterhead.FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 9.5),
     ])
     for block in blocks:
@@ -72,7 +58,7 @@ def pdf_build(title: str, blocks: Iterable[Block], *, subject: str = "") -> byte
             table = Table(rows, repeatRows=1)
             table.setStyle(grid)
             table.setStyle(TableStyle([
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, 0), (-1, 0), letterhead.FONT_BOLD),
                 ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
             ]))
             story.append(table)
@@ -81,7 +67,7 @@ def pdf_build(title: str, blocks: Iterable[Block], *, subject: str = "") -> byte
         Paragraph(escape(_("Établi le %(date)s.") % {"date": day(timezone.localdate())}),
                   styles["Italic"]),
     ]
-    doc.build(story)
+    doc.build(story, onFirstPage=letterhead.on_page, onLaterPages=letterhead.on_page)
     return buffer.getvalue()
 
 

@@ -78,6 +78,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The fund as letters, PDFs and pages name it (letterhead, page titles, admin header).
+FUND_NAME = os.environ.get("FUND_NAME", "Caisse de pension Alpina").strip()
+FUND_ADDRESS = os.environ.get("FUND_ADDRESS", "Avenue de la Gare 10, 1003 Lausanne").strip()
+FUND_PHONE = os.environ.get("FUND_PHONE", "+41 21 555 66 80").strip()
+FUND_EMAIL = os.environ.get("FUND_EMAIL", "clients@alpina-pension.example").strip()
+if not FUND_NAME:
+    raise ImproperlyConfigured("FUND_NAME must not be empty: every letter and page shows it")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -12,7 +12,7 @@ from accounts import views as account_views
 from . import views
 
 admin.site.__class__ = AdminSiteOTPRequired
-admin.site.site_header = "Caisse de pension Alpina · support"
+admin.site.site_header = f"{settings.FUND_NAME} · support"
 admin.site.site_title = "Support"
 
 two_factor_patterns = [

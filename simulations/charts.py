@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from portals.templatetags.swiss import format_chf_amount
+from policies.swiss import amount
 
 WIDTH, HEIGHT = 480, 300
 LEFT, RIGHT, TOP, BOTTOM = 80, 14, 14, 48
@@ -59,7 +59,7 @@ def capital_chart_svg(series: list[tuple[str, list[list]]], *, title: str, desc:
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}" '
                      f'stroke="#d5dce3" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 8}" y="{yy + 5:.1f}" text-anchor="end" font-size="{FONT}" '
-                     f'fill="#44505f">{format_chf_amount(value)[:-3]}</text>')
+                     f'fill="#44505f">{amount(value, decimals=0)}</text>')
     step = 1 if span <= 12 else 5 if span <= 40 else 10
     for age in range(lo, hi + 1):
         if (age - lo) % step == 0 or age == hi:

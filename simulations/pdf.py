@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from policies.pdf import day, pdf_build
-from portals.templatetags.swiss import chf, percent
+from policies.pdf import pdf_build
+from policies.swiss import chf, day, percent
 
 from .models import Simulation
 

@@ -41,6 +41,7 @@ def _start(*, code: str = "import django; django.setup()", **env) -> subprocess.
         ({"DEBUG": "1", "DB_CONN_MAX_AGE": "soon", "DATABASE_URL": "postgres://u@h/d"},
          "DB_CONN_MAX_AGE"),
         ({"DEBUG": "1", "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT"),
+        ({"DEBUG": "1", "FUND_NAME": "  "}, "FUND_NAME"),
     ],
 )
 def test_a_bad_variable_stops_start_up_naming_it(env, named):

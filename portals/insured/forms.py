@@ -10,99 +10,16 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from stdnum import iban as stdnum_iban
 
 from policies.models import InsuredPerson
-from policies.validators import normalize_payout_iban
-from portals.templatetags.swiss import chf
+from policies.swiss import chf, day, iban, number
+from portals.common.fields import ChfField, IbanField, PercentField, SwissDateField
 from simulations import engine
 
-MAX_AMOUNT = Decimal("10000000")  # CHF 10 million: above that it is a typing error
-DATE_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y"]
 COUNTRIES = [
     ("CH", _("Suisse")), ("LI", _("Liechtenstein")), ("FR", _("France")), ("DE", _("Allemagne")),
     ("IT", _("Italie")), ("AT", _("Autriche")), ("ES", _("Espagne")), ("PT", _("Portugal")),
 ]
-
-
-class ChfField(forms.DecimalField):
-    """Accepts 1'234.50, 1 234,50 or 1234.5; refuses negative and absurd amounts."""
-
-    def __init__(self, *, minimum: Decimal = Decimal(0), **kwargs):
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", 2)
-        super().__init__(**kwargs)
-        self.minimum = minimum
-        self.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-        self.error_messages.update({
-            "invalid": _("Saisissez un montant en francs, par exemple 12'500."),
-            "max_decimal_places": _("Au plus deux chiffres après la virgule."),
-            "max_digits": _("Ce montant est trop élevé."),
-            "max_whole_digits": _("Ce montant est trop élevé."),
-        })
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = re.sub(r"[\s'’`]", "", value).removeprefix("CHF").replace(",", ".")
-        return super().to_python(value)
-
-    def validate(self, value):
-        super().validate(value)
-        if value is None:
-            return
-        if value < self.minimum:
-            if self.minimum == 0:
-                raise forms.ValidationError(_("Le montant ne peut pas être négatif."))
-            raise forms.ValidationError(
-                _("Le montant doit être d'au moins %(min)s.") % {"min": chf(self.minimum)}
-            )
-        if value > MAX_AMOUNT:
-            raise forms.ValidationError(
-                _("Ce montant dépasse %(max)s : vérifiez votre saisie.") % {"max": chf(MAX_AMOUNT)}
-            )
-
-
-class PercentField(forms.DecimalField):
-    def __init__(self, *, low: Decimal = Decimal(0), high: Decimal = Decimal(100), **kwargs):
-        kwargs.setdefault("max_digits", 5)
-        kwargs.setdefault("decimal_places", 1)
-        super().__init__(**kwargs)
-        self.low, self.high = low, high
-        self.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-        self.error_messages.update({
-            "invalid": _("Saisissez un pourcentage, par exemple 25."),
-            "max_decimal_places": _("Au plus un chiffre après la virgule."),
-            "max_digits": _("Saisissez un pourcentage entre %(low)s et %(high)s.") % {
-                "low": low, "high": high},
-            "max_whole_digits": _("Saisissez un pourcentage entre %(low)s et %(high)s.") % {
-                "low": low, "high": high},
-        })
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace("%", "").replace(",", ".").strip()
-        return super().to_python(value)
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None and not self.low <= value <= self.high:
-            raise forms.ValidationError(
-                _("Saisissez un pourcentage entre %(low)s et %(high)s.")
-                % {"low": _num(self.low), "high": _num(self.high)}
-            )
-
-
-def _num(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-class SwissDateField(forms.DateField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", DATE_FORMATS)
-        kwargs.setdefault("widget", forms.DateInput(
-            format="%d.%m.%Y", attrs={"autocomplete": "off", "inputmode": "numeric"}))
-        super().__init__(**kwargs)
-        self.error_messages["invalid"] = _("Saisissez une date au format JJ.MM.AAAA.")
 
 
 def _today() -> date:
@@ -160,7 +77,7 @@ class RetirementForm(forms.Form):
         percent = self.fields["lump_sum_percent"]
         percent.high = high
         percent.help_text = _("Entre 0 et %(max)s %%. 0 %% : tout en rente à vie.") % {
-            "max": _num(high)}
+            "max": number(high)}
 
     def clean_retirement_age(self):
         age = self.cleaned_data["retirement_age"]
@@ -316,8 +233,7 @@ class WefForm(forms.Form):
                 "Ce versement anticipé n'est pas possible.")))
             text = message % {
                 "years": self.plan.wef_cutoff_years,
-                "latest": date.fromisoformat(result["latest_withdrawal_date"]).strftime(
-                    "%d.%m.%Y"),
+                "latest": day(date.fromisoformat(result["latest_withdrawal_date"])),
                 "max": chf(result["max_withdrawal"]),
             } if "%(" in str(message) else message
             self.add_error(field if field in self.fields else None, text)
@@ -395,12 +311,10 @@ class BankAccountForm(EffectiveDateMixin, forms.Form):
     # 140: what the person's record holds (policies InsuredPerson.bank_account_holder).
     holder = forms.CharField(label=_("Titulaire du compte"), max_length=140,
                              widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    iban = forms.CharField(
-        label=_("IBAN"), max_length=42,
+    iban = IbanField(
+        label=_("IBAN"),
         help_text=_("Par exemple CH93 0076 2011 6238 5295 7. Un QR-IBAN (pour les factures) "
                     "ne convient pas."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
-                                      "autocapitalize": "characters"}),
     )
     currency = forms.ChoiceField(label=_("Monnaie du compte"),
                                  choices=[("CHF", "CHF"), ("EUR", "EUR")], initial="CHF",
@@ -408,9 +322,6 @@ class BankAccountForm(EffectiveDateMixin, forms.Form):
     effective_date = SwissDateField(label=_("À partir du versement du"),
                                     help_text=_("Au format JJ.MM.AAAA."))
 
-    def clean_iban(self):
-        return normalize_payout_iban(self.cleaned_data["iban"])
-
     def formatted_iban(self) -> str:
-        return stdnum_iban.format(self.cleaned_data["iban"])
+        return iban(self.cleaned_data["iban"])
 

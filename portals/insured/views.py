@@ -12,7 +12,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,8 +29,16 @@ from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
 from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
-from policies.models import ChangeRequest, Document, InsuredPerson
+from policies.models import (
+    ChangeRequest,
+    Document,
+    InsuredPerson,
+    RequestStatus,
+)
+from policies.swiss import iban_masked
 from portals.access import InsuredPortalMixin
+from portals.common.downloads import attachment, attachment_file
+from portals.common.timeline import status_timeline
 from simulations import engine
 from simulations import selectors as ss
 from simulations import services as sim
@@ -39,13 +47,6 @@ from simulations.models import Simulation
 from simulations.pdf import series_label, simulation_pdf
 
 from . import forms
-
-
-def attachment(content: bytes, filename: str, content_type: str = "application/pdf"):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 class PersonMixin(InsuredPortalMixin):
@@ -138,11 +139,7 @@ class DocumentDownloadView(PersonMixin, View):
             except (FileNotFoundError, OSError):
                 raise Http404 from None
             extension = document.file.name.rsplit(".", 1)[-1].lower()
-            response = FileResponse(
-                handle, as_attachment=True, filename=f"{name}.{extension}",
-                content_type="application/pdf" if extension == "pdf" else None,
-            )
-            response["Cache-Control"] = "no-store, private"
+            response = attachment_file(handle, f"{name}.{extension}")
         elif document.category == Document.Category.PENSION_STATEMENT:
             response = attachment(policy_pdf.pension_statement_pdf(self.person, document.year),
                                   f"{name}.pdf")
@@ -377,22 +374,6 @@ class RequestListView(PersonMixin, TemplateView):
         return context
 
 
-def timeline(status: str, events) -> list[dict]:
-    """received -> in progress -> done | rejected, with the date each step was reached."""
-    reached = {e.status: e for e in events}
-    last = "rejected" if status == "rejected" else "done"
-    steps = [("received", gettext_lazy("Reçue")), ("in_progress", gettext_lazy("En traitement")),
-             ("done", gettext_lazy("Terminée")) if last == "done"
-             else ("rejected", gettext_lazy("Refusée"))]
-    order = [s for s, _label in steps]
-    current = order.index(status) if status in order else 0
-    return [
-        {"status": s, "label": label, "event": reached.get(s), "done": i <= current,
-         "current": i == current}
-        for i, (s, label) in enumerate(steps)
-    ]
-
-
 class RequestDetailView(PersonMixin, TemplateView):
     template_name = "insured/requests/detail.html"
 
@@ -400,7 +381,8 @@ class RequestDetailView(PersonMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         service_request = ss.service_request_for(self.person, self.kwargs["pk"])
         context.update(item=service_request,
-                       steps=timeline(service_request.status, service_request.events.all()))
+                       steps=status_timeline(RequestStatus, status=service_request.status,
+                                             events=service_request.events.all()))
         return context
 
 
@@ -422,10 +404,11 @@ class ChangeDetailView(PersonMixin, TemplateView):
             if key == "civil_status":
                 value = statuses.get(value, value)
             if key == "iban":
-                value = f"{value[:4]} **** **** {value[-4:]}"
+                value = iban_masked(value)
             data.append((field_labels.get(key, key), value))
         context.update(item=change, change_data=data,
-                       steps=timeline(change.status, change.events.all()))
+                       steps=status_timeline(RequestStatus, status=change.status,
+                                             events=change.events.all()))
         return context
 
 
@@ -545,8 +528,7 @@ class MyDataView(PersonMixin, RecentAuthRequiredMixin, TemplateView):
         if fmt == "pdf":
             return attachment(policy_pdf.personal_data_pdf(data), f"mes-donnees-{stamp}.pdf")
         body = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
-        return attachment(body.encode(), f"mes-donnees-{stamp}.json",
-                          content_type="application/json; charset=utf-8")
+        return attachment(body.encode(), f"mes-donnees-{stamp}.json")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,53 +1,29 @@
-from __future__ import annotations
+"""Swiss formats in templates: the functions of policies.swiss, the one Django-free module the
+PDFs and charts use too.
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+    {{ amount|chf }} CHF 1'234.50   {{ share|percent:1 }} 6.8 %   {{ count|thousands }} 1'880
+    {{ day|swiss_date }} 31.12.2026   {{ ahv|ahv_masked }} 756.****.****.97
+    {{ mobile|phone }} +41 79 123 45 67   {{ mobile|phone_masked }} +41 79 *** ** 67
+"""
+
+from __future__ import annotations
 
 from django import template
 
+from policies import swiss
+
 register = template.Library()
 
-
-def format_chf_amount(value) -> str:
-    """1234.5 -> 1'234.50 (Swiss grouping with an apostrophe, always two decimals)."""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
-    sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + "'".join(groups) + "." + cents
-
-
-@register.filter
-def chf(value) -> str:
-    if value is None or value == "":
-        return "–"
-    formatted = format_chf_amount(value)
-    return f"CHF {formatted}" if formatted else "–"
+chf = register.filter("chf", swiss.chf)
+percent = register.filter("percent", swiss.percent)
+thousands = register.filter("thousands", swiss.thousands)
+swiss_date = register.filter("swiss_date", swiss.day)
+ahv_masked = register.filter("ahv_masked", swiss.ahv_masked)
+phone = register.filter("phone", swiss.phone)
+phone_masked = register.filter("phone_masked", swiss.phone_masked)
 
 
 @register.filter
 def amount(value) -> str:
-    return format_chf_amount(value) if value not in (None, "") else "–"
-
-
-@register.filter
-def percent(value, digits: int = 2) -> str:
-    try:
-        return f"{Decimal(str(value)) * 100:.{int(digits)}f} %"
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
-
-
-@register.filter
-def thousands(value) -> str:
-    """1880 -> 1'880."""
-    try:
-        return f"{int(value):,}".replace(",", "'")
-    except (TypeError, ValueError):
-        return ""
+    """1234.5 -> 1'234.50, in a column already headed CHF; – for nothing."""
+    return swiss.amount(value) or swiss.DASH

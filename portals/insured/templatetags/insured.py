@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from policies import swiss
+
 register = template.Library()
 
 
@@ -32,10 +34,7 @@ def dec(value):
 @register.filter
 def pct(value, digits=1):
     """A share as stored ("0.30") -> "30.0 %"; rates like 0.068 -> "6.80 %" with digits=2."""
-    try:
-        return f"{Decimal(str(value)) * 100:.{int(digits)}f} %"
-    except (InvalidOperation, ValueError, TypeError):
-        return ""
+    return swiss.percent(value, digits)
 
 
 @register.filter
