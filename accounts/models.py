@@ -335,6 +335,8 @@ class RegistrationCode(models.Model):
         help_text=_("Invitation d'un·e collègue du support : les groupes reçus à l'inscription."),
     )
     valid_until = models.DateField(_("accès valable jusqu'au"), null=True, blank=True)
+    # Carried into the membership: a third party invited with "read + mutations".
+    grants_mutations = models.BooleanField(_("peut annoncer des mutations"), default=False)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("créé par"),

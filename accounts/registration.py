@@ -135,6 +135,7 @@ def registration_code_issue(
     agency: Agency | None = None,
     email: str = "",
     valid_until: date | None = None,
+    grants_mutations: bool = False,
     days: int = CODE_VALIDITY_DAYS,
 ) -> IssuedCode:
     plain = new_registration_code()
@@ -148,6 +149,7 @@ def registration_code_issue(
         agency=agency,
         email=email,
         valid_until=valid_until,
+        grants_mutations=grants_mutations,
         created_by=created_by,
         expires_at=timezone.now() + timedelta(days=days),
     )
@@ -499,6 +501,7 @@ def _membership_from_code(*, code: RegistrationCode, user: User) -> Membership:
         agency=code.agency if code.kind == Membership.Kind.BROKER else None,
         granted_by=code.created_by,
         valid_until=code.valid_until,
+        grants_mutations=code.grants_mutations,
     )
 
 
