@@ -20,6 +20,7 @@ from django_otp import devices_for_user
 from . import admin_registration  # noqa: F401 - registers its ModelAdmins
 from . import registration as reg
 from .admin_base import SecureAdminMixin, SecureModelAdmin
+from .admin_forms import StaffInvitationForm
 from .letters import Letter, letters_pdf
 from .models import (
     BackupCodeDevice,
@@ -33,7 +34,6 @@ from .models import (
     User,
     UserSession,
 )
-from .registration_forms import StaffInvitationForm
 from .security import unlock
 from .services import (
     FactorResetRefused,

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from . import registration as reg
 from .admin_base import SecureModelAdmin
+from .admin_forms import IssueInsuredCodeForm
 from .letters import Letter, letters_pdf
 from .models import AccessRequest, Membership, RegistrationCode
-from .registration_forms import IssueInsuredCodeForm
 from .selectors import access_request_existing_organisation, organisation_admins_current
 
 

@@ -15,7 +15,7 @@ from two_factor.plugins.phonenumber.models import PhoneDevice
 from two_factor.signals import user_verified
 
 from .models import Membership, SecurityEvent, Terms, User
-from .reauth import SESSION_KEY as REAUTH_SESSION_KEY
+from .reauth import reauth_mark
 from .services import security_event_record, user_session_forget, user_session_record
 
 SESSION_AUTH_AT = "auth_at"
@@ -32,7 +32,7 @@ def _on_login(sender, request, user, **kwargs) -> None:
     if getattr(user, "otp_device", None) is not None:
         request.session[SESSION_VERIFIED_KEY] = request.session.session_key
         # Password and second factor just given: counts as a fresh re-authentication (5 min).
-        request.session[REAUTH_SESSION_KEY] = time.time()
+        reauth_mark(request.session)
     user_session_record(request=request, user=user)
 
 

@@ -7,17 +7,16 @@ from django.views.i18n import JavaScriptCatalog
 from two_factor.admin import AdminSiteOTPRequired
 from two_factor.views import QRGeneratorView, SetupCompleteView
 
-from accounts import views as account_views
-
 from . import views
+from .account.views import login as account_login
 
 admin.site.__class__ = AdminSiteOTPRequired
 admin.site.site_header = f"{settings.FUND_NAME} · support"
 admin.site.site_title = "Support"
 
 two_factor_patterns = [
-    path("account/login/", account_views.LoginView.as_view(), name="login"),
-    path("account/two_factor/setup/", account_views.FactorSetupView.as_view(), name="setup"),
+    path("account/login/", account_login.LoginView.as_view(), name="login"),
+    path("account/two_factor/setup/", account_login.FactorSetupView.as_view(), name="setup"),
     path("account/two_factor/qrcode/", QRGeneratorView.as_view(), name="qr"),
     path("account/two_factor/setup/complete/", SetupCompleteView.as_view(),
          name="setup_complete"),
@@ -30,16 +29,11 @@ urlpatterns = [
     path("terms/", views.terms, name="terms"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("account/logout/", account_views.LogoutView.as_view(), name="logout"),
-    path("account/two_factor/reenrol/", account_views.FactorReenrolView.as_view(),
-         name="factor-reenrol"),
-    path("account/login/", account_views.LoginView.as_view(), name="login"),
     # Only the parts of django-two-factor-auth we use: the login wizard (ours) and first set-up.
     # Its own profile, disable, backup-token and phone pages are replaced by /profile/ (re-auth,
     # audit, hashed backup codes, never removing the last factor), so they are not mounted.
     path("", include((two_factor_patterns, "two_factor"))),
-    path("", include("accounts.urls")),
-    path("", include("accounts.urls_registration")),
+    path("", include("portals.account.urls")),
     path("insured/", include("portals.insured.urls")),
     path("employer/", include("portals.employer.urls")),
     path("broker/", include("portals.broker.urls")),

@@ -12,11 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Membership, OutboxMessage, Terms
-from accounts.redirects import safe_next
 from accounts.selectors import memberships_current, terms_accepted_current
 from accounts.services import terms_accept, terms_current_version
 
 from .access import gate_redirect, membership_activate
+from .common.redirects import safe_next
 
 logger = logging.getLogger(__name__)
 

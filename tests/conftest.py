@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import time
+from binascii import unhexlify
+from datetime import date
+
 import pytest
+import responses
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Membership, TermsAcceptance
+from accounts import registration as reg
+from accounts.models import Membership, OutboxMessage, TermsAcceptance
 from tests import factories as f
 
 PASSWORD = "Correct-Horse-9"
@@ -181,6 +189,123 @@ def as_user(client):
         return login_verified(client, user)
 
     return _as
+
+
+# --- Steps shared by many tests: login wizard, registration wizard, re-authentication -----------
+# (plain functions and fixtures here, so that no test module imports another one's helpers)
+
+LOGIN = "/account/login/"
+
+GENERIC = "Nom d&#x27;utilisateur ou mot de passe incorrect"
+
+def post_password(client: Client, username: str, password: str = PASSWORD):
+    return client.post(LOGIN, {
+        "login_view-current_step": "auth", "auth-username": username, "auth-password": password,
+    })
+
+def post_token(client: Client, token: str, step: str = "token"):
+    return client.post(LOGIN, {"login_view-current_step": step, f"{step}-otp_token": token})
+
+def totp_now(user) -> str:
+    device = TOTPDevice.objects.get(user=user, name="default")
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+def wrong_totp(user) -> str:
+    right = int(totp_now(user))
+    return f"{(right + 500000) % 1000000:06d}"
+
+
+LOCKED = "Trop d&#x27;essais infructueux : la connexion à ce compte est bloquée pendant une heure"
+
+def fail(client: Client, username: str, times: int):
+    return [post_password(client, username, "wrong-password") for _ in range(times)]
+
+
+def reauthed(client: Client) -> Client:
+    session = client.session
+    session["reauthenticated_at"] = time.time()
+    session.save()
+    return client
+
+
+STRONG = "Velo-Rouge-2024!"
+
+
+@pytest.fixture
+def person(db):
+    person = f.InsuredPersonFactory(first_name="Marie", last_name="Dupont",
+                                    birth_date=date(1961, 4, 12))
+    return person
+
+
+@pytest.fixture
+def issued(person, terms):
+    return reg.registration_code_issue(
+        kind=Membership.Kind.INSURED, role=Membership.Role.INSURED, insured_person=person,
+        created_by=None,
+    )
+
+
+def identify(client, person, code: str, **extra):
+    return client.post("/register/", {
+        "ahv_number": person.ahv_number.replace(".", ""),
+        "birth_date": person.birth_date.strftime("%d.%m.%Y"),
+        "code": code,
+        "accept_terms": "on",
+    }, **extra)
+
+
+def user_data(client, email="marie@example.ch", password=STRONG):
+    return client.post("/register/user/", {"email": email, "password1": password,
+                                           "password2": password})
+
+
+def last_email_code(email="marie@example.ch") -> str:
+    message = OutboxMessage.objects.filter(channel="email", recipient=email).first()
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+
+def last_sms_code(number="+41791234567") -> str:
+    message = OutboxMessage.objects.filter(channel="sms", recipient=number).first()
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+
+def current_totp(client) -> str:
+    key = client.session["registration"]["factor_key"]
+    return f"{totp(unhexlify(key)):06d}"
+
+
+def walk_to_factor(client, person, code, email="marie@example.ch"):
+    assert identify(client, person, code).status_code == 302
+    assert user_data(client, email).status_code == 302
+    response = client.post("/register/email/", {"code": last_email_code(email)})
+    assert response.status_code == 302 and response["Location"] == "/register/factor/"
+    return response
+
+
+def register_with_code(client, plain, email):
+    response = client.post("/register/code/", {"code": plain, "accept_terms": "on"})
+    assert response["Location"] == "/register/user/"
+    page = client.get("/register/user/").content.decode()
+    assert f'value="{email}"' in page  # the address the code was sent to, ready to confirm
+    client.post("/register/user/", {"email": email, "password1": STRONG, "password2": STRONG})
+    client.post("/register/email/", {"code": last_email_code(email)})
+    client.post("/register/factor/", {"method": "totp"})
+    return client.post("/register/confirm/", {"token": current_totp(client)})
+
+
+SID = "AC" + "0" * 32
+
+TWILIO_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
+
+@pytest.fixture
+def twilio(settings):
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = SID
+    settings.TWILIO_AUTH_TOKEN = "secret-token"
+    settings.TWILIO_FROM_NUMBER = "+41215556600"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
 
 
 __all__ = ["Membership", "PASSWORD", "login_verified"]

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
-from accounts.reauth import RecentAuthRequiredMixin, is_recently_reauthenticated, reauth_url
 from accounts.selectors import support_contact_for
 from policies import pdf as policy_pdf
 from policies import selectors as ps
@@ -38,6 +37,11 @@ from policies.models import (
 from policies.swiss import iban_masked
 from portals.access import InsuredPortalMixin
 from portals.common.downloads import attachment, attachment_file
+from portals.common.reauth import (
+    RecentAuthRequiredMixin,
+    is_recently_reauthenticated,
+    reauth_url,
+)
 from portals.common.timeline import status_timeline
 from simulations import engine
 from simulations import selectors as ss

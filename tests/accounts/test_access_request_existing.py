@@ -25,8 +25,7 @@ from accounts.models import (
     User,
 )
 from tests import factories as f
-from tests.accounts.test_registration_support import STRONG, current_totp, last_email_code
-from tests.conftest import login_verified
+from tests.conftest import STRONG, current_totp, last_email_code, login_verified
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,7 @@ from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import OutboxMessage, SecurityEvent, UserSession
 from accounts.services import backup_codes_regenerate
-from tests.accounts.test_login import post_password
-from tests.accounts.test_login_lockout import LOCKED, fail
-from tests.conftest import login_verified
+from tests.conftest import LOCKED, fail, login_verified, post_password
 
 CHANGELIST = "/admin/accounts/user/"
 

@@ -11,9 +11,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import PortalSession as Session
 from accounts.models import SecurityEvent
-from tests.accounts.test_login import post_password, post_token, totp_now, wrong_totp
-from tests.accounts.test_login_lockout import fail
-from tests.conftest import PASSWORD, login_verified
+from tests.conftest import (
+    PASSWORD,
+    fail,
+    login_verified,
+    post_password,
+    post_token,
+    totp_now,
+    wrong_totp,
+)
 
 UA = "Mozilla/5.0 (Test) Chromium"
 

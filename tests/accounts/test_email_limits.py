@@ -13,13 +13,7 @@ from django.utils import timezone
 
 from accounts.models import OutboxMessage, User
 from accounts.services import EmailLimitExceeded, email_code_send, email_limit_check
-from tests.accounts import test_registration_support as support
-from tests.accounts.test_profile import reauthed
-from tests.accounts.test_registration_support import identify, user_data
-from tests.conftest import login_verified
-
-person = support.person  # fixtures
-issued = support.issued
+from tests.conftest import identify, login_verified, reauthed, user_data
 
 ADDRESS = "new@example.ch"
 

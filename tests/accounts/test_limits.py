@@ -11,8 +11,7 @@ from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import OutboxMessage
 from accounts.services import SmsLimitExceeded, sms_limit_check
-from tests.accounts.test_login import post_password
-from tests.conftest import login_verified
+from tests.conftest import login_verified, post_password
 
 NUMBER = "+41791234567"
 

@@ -6,27 +6,17 @@ from datetime import timedelta
 
 import pytest
 import requests
-import responses
 from django.utils import timezone
 
 from accounts.models import OutboxMessage
 from accounts.outbox import DeliveryOutcome, message_deliver
 from accounts.services import message_queue
+from tests.conftest import TWILIO_URL
 
 pytestmark = pytest.mark.django_db
 
-SID = "AC" + "0" * 32
-TWILIO_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
 
 
-@pytest.fixture
-def twilio(settings):
-    settings.SMS_BACKEND = "twilio"
-    settings.TWILIO_ACCOUNT_SID = SID
-    settings.TWILIO_AUTH_TOKEN = "secret-token"
-    settings.TWILIO_FROM_NUMBER = "+41215556600"
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 def _sms(**kwargs) -> OutboxMessage:

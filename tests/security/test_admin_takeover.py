@@ -14,9 +14,7 @@ from django_otp import devices_for_user
 
 from accounts.models import Membership, OutboxMessage, RegistrationCode, SecurityEvent, User
 from accounts.services import backup_codes_regenerate
-from tests.accounts.test_registration_code_flow import _walk
-from tests.accounts.test_registration_support import STRONG
-from tests.conftest import PASSWORD, login_verified
+from tests.conftest import PASSWORD, STRONG, login_verified, register_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +175,7 @@ def test_a_superuser_invites_a_colleague_who_opens_his_own_account(client, super
     assert plain in mail.body and "/register/code/" in mail.body
     assert SecurityEvent.objects.get(kind="staff_invited").detail["groups"] == ["Support"]
 
-    response = _walk(Client(), plain, "nouvelle@fund.ch")
+    response = register_with_code(Client(), plain, "nouvelle@fund.ch")
 
     assert response.status_code == 200
     colleague = User.objects.get(email="nouvelle@fund.ch")

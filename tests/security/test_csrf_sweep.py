@@ -10,10 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 ALLOWED_EXEMPT: set[str] = set()
 
 
-def _walk(patterns, prefix=""):
+def register_with_code(patterns, prefix=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+            yield from register_with_code(entry.url_patterns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern), entry
 
@@ -26,7 +26,7 @@ def _concrete(route: str) -> str | None:
 
 def test_no_view_is_csrf_exempt():
     exempt = [
-        route for route, pattern in _walk(get_resolver().url_patterns)
+        route for route, pattern in register_with_code(get_resolver().url_patterns)
         if getattr(pattern.callback, "csrf_exempt", False) and route not in ALLOWED_EXEMPT
     ]
     assert exempt == []
@@ -39,7 +39,7 @@ def test_post_without_a_token_is_refused_everywhere(insured):
 
     login_verified(client, insured)
     checked = 0
-    for route, _pattern in _walk(get_resolver().url_patterns):
+    for route, _pattern in register_with_code(get_resolver().url_patterns):
         url = _concrete(route)
         if url is None or url.startswith(("/admin/", "/static/", "/jsi18n")):
             continue

@@ -8,9 +8,8 @@ import time
 import pytest
 from django.test import Client
 
-from accounts.redirects import local_path
-from tests.accounts.test_login import totp_now
-from tests.conftest import PASSWORD, login_verified
+from portals.common.redirects import local_path
+from tests.conftest import PASSWORD, login_verified, totp_now
 
 HOSTILE = ["x", "//evil.example", "https://evil.example", "/\\evil", "\\\\evil.example",
            "javascript:alert(1)", " /profile/"]

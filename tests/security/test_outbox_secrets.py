@@ -9,8 +9,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from accounts.models import OutboxMessage
 from accounts.outbox import REDACTED, DeliveryOutcome, message_deliver
-from tests.accounts.test_outbox_delivery import TWILIO_URL, twilio  # noqa: F401 - fixture
-from tests.conftest import login_verified
+from tests.conftest import TWILIO_URL, login_verified
 
 pytestmark = pytest.mark.django_db
 

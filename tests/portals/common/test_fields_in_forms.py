@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accounts import test_registration_support as support
-
-person = support.person  # fixtures
-issued = support.issued
-
 pytestmark = pytest.mark.django_db
 
 

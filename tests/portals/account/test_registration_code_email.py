@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts import registration as reg
 from accounts.models import Membership, OutboxMessage, RegistrationCode, User
-from tests.accounts.test_registration_support import STRONG, current_totp, last_email_code
+from tests.conftest import STRONG, current_totp, last_email_code
 
 pytestmark = pytest.mark.django_db
 

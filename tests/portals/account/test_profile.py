@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.test import Client
 from django_otp.oath import totp
@@ -11,16 +9,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import OutboxMessage, SecurityEvent, SupportContact, User
-from tests.conftest import PASSWORD, login_verified
+from tests.conftest import PASSWORD, login_verified, reauthed
 
 OLD_NUMBER = "+41791111111"
 
 
-def reauthed(client: Client) -> Client:
-    session = client.session
-    session["reauthenticated_at"] = time.time()
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -206,7 +199,7 @@ def test_user_can_only_change_own_email(me, insured, other_insured):
 
 @pytest.mark.django_db
 def test_a_login_with_the_second_factor_counts_as_a_fresh_reauth(client, insured):
-    from tests.accounts.test_login import post_password, post_token, totp_now
+    from tests.conftest import post_password, post_token, totp_now
 
     post_password(client, insured.email)
     post_token(client, totp_now(insured))

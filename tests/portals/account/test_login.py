@@ -9,30 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import OutboxMessage, SecurityEvent
-from tests.conftest import PASSWORD
-
-LOGIN = "/account/login/"
-GENERIC = "Nom d&#x27;utilisateur ou mot de passe incorrect"
-
-
-def post_password(client: Client, username: str, password: str = PASSWORD):
-    return client.post(LOGIN, {
-        "login_view-current_step": "auth", "auth-username": username, "auth-password": password,
-    })
-
-
-def post_token(client: Client, token: str, step: str = "token"):
-    return client.post(LOGIN, {"login_view-current_step": step, f"{step}-otp_token": token})
-
-
-def totp_now(user) -> str:
-    device = TOTPDevice.objects.get(user=user, name="default")
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-
-
-def wrong_totp(user) -> str:
-    right = int(totp_now(user))
-    return f"{(right + 500000) % 1000000:06d}"
+from tests.conftest import GENERIC, LOGIN, post_password, post_token, totp_now
 
 
 def session_key(client: Client) -> str | None:

@@ -14,8 +14,7 @@ from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import OutboxMessage, SecurityEvent, SupportContact, User, VerificationCode
 from accounts.services import backup_codes_regenerate
-from tests.accounts.test_login import post_password, totp_now
-from tests.conftest import PASSWORD, login_verified
+from tests.conftest import PASSWORD, login_verified, post_password, totp_now
 
 NUMBER = "+41791234567"
 NEW_PASSWORD = "Blue-Meadow-Lantern-42"

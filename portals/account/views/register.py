@@ -1,10 +1,5 @@
-"""The registration wizard (/register/, /register/code/) and the public access-request forms.
-
-The wizard's state lives in the session under one key and holds only what the next steps need:
-the code's and person's ids, the e-mail, the password's hash, the id of the e-mail code, the new
-device's key. Any step beyond the one reached redirects back to it; Cancel forgets everything.
-The account itself is created in one transaction at the very end.
-"""
+"""The 5-step registration wizard (insured persons and pensioners) and the redemption of
+employer, broker, third-party and staff codes (new account or added to an existing one)."""
 
 from __future__ import annotations
 
@@ -14,7 +9,6 @@ from binascii import unhexlify
 
 import django_otp
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -31,14 +25,14 @@ from django.views.decorators.http import require_POST
 from phonenumber_field.phonenumber import PhoneNumber
 from two_factor.utils import get_otpauth_url
 
+from accounts import registration as reg
+from accounts.models import RegistrationCode, Terms
+from accounts.services import terms_current_version
 from policies.models import InsuredPerson
 from portals.access import VerifiedMixin
-
-from . import registration as reg
-from .models import AccessRequest, Membership, RegistrationCode, Terms
-from .registration_forms import (
+from portals.account.forms import (
     EMAIL_OTHER_THAN_CODE,
-    AccessRequestForm,
+    CodeAddForm,
     CodeIdentificationForm,
     EmailCodeForm,
     FactorChoiceForm,
@@ -46,7 +40,6 @@ from .registration_forms import (
     IdentificationForm,
     UserDataForm,
 )
-from .services import client_ip, terms_current_version
 
 SESSION_KEY = "registration"
 MAX_AGE_SECONDS = 60 * 60  # a wizard left open longer starts again
@@ -109,7 +102,7 @@ def step_url(data: dict | None, step: int) -> str:
     return reverse(STEP_URL_NAMES[step])
 
 
-def _language() -> str:
+def page_language() -> str:
     language = (get_language() or settings.LANGUAGE_CODE)[:2]
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
@@ -163,7 +156,7 @@ def _terms_text(request: HttpRequest) -> Terms | None:
     if version is None:
         return None
     return (
-        Terms.objects.filter(version=version, language=_language()).first()
+        Terms.objects.filter(version=version, language=page_language()).first()
         or Terms.objects.filter(version=version).order_by("language").first()
     )
 
@@ -273,7 +266,7 @@ class UserDataView(WizardStep):
             return redirect("register-factor")
         try:
             verification = reg.email_code_send(
-                email=email, sends_so_far=data.get("email_sends", 0), language=_language()
+                email=email, sends_so_far=data.get("email_sends", 0), language=page_language()
             )
         except reg.SendThrottled as throttled:
             if throttled.limit_reached or not data.get("email_code_id"):
@@ -345,7 +338,7 @@ class EmailResendView(WizardStep):
         try:
             verification = reg.email_code_send(
                 email=self.state["email"], sends_so_far=self.state.get("email_sends", 0),
-                language=_language(),
+                language=page_language(),
             )
         except reg.SendThrottled as throttled:
             messages.warning(request, _throttle_message(throttled))
@@ -465,7 +458,7 @@ class FactorConfirmView(WizardStep):
         registration = reg.Registration(
             code_id=data["code_id"], email=data["email"], password_hash=data["password_hash"],
             factor=data["factor"], factor_key=data["factor_key"], phone=data.get("phone", ""),
-            totp_step=totp_step, terms_version=data.get("terms_version"), language=_language(),
+            totp_step=totp_step, terms_version=data.get("terms_version"), language=page_language(),
         )
         try:
             created = reg.registration_complete(registration=registration, request=request)
@@ -546,50 +539,6 @@ def done(request: HttpRequest) -> HttpResponse:
         "steps": [{"number": n, "label": label, "current": False, "done": True}
                   for n, label in enumerate(STEP_LABELS, start=1)],
     })
-
-
-# --- Access requests ----------------------------------------------------------------------------
-
-
-def access_request(request: HttpRequest, kind: str) -> HttpResponse:
-    form = AccessRequestForm(request.POST or None, kind=kind,
-                             initial={"language": _language()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            reg.access_request_submit(kind=kind, ip=client_ip(request), **form.cleaned_data)
-        except reg.AccessRequestThrottled:
-            form.add_error(None, _(
-                "Nous avons reçu trop de demandes depuis votre connexion au cours de la "
-                "dernière heure. Réessayez plus tard ou appelez notre centre clients."
-            ))
-        else:
-            request.session["access_request_kind"] = kind
-            return redirect("access-request-sent")
-    title = (
-        _("Demande d'accès au portail des entreprises clientes")
-        if kind == Membership.Kind.EMPLOYER
-        else _("Demande d'accès au portail des partenaires de distribution")
-    )
-    return render(request, "accounts/access_request/form.html",
-                  {"form": form, "kind": kind, "title": title})
-
-
-def access_request_employer(request: HttpRequest) -> HttpResponse:
-    return access_request(request, Membership.Kind.EMPLOYER)
-
-
-def access_request_broker(request: HttpRequest) -> HttpResponse:
-    return access_request(request, Membership.Kind.BROKER)
-
-
-def access_request_sent(request: HttpRequest) -> HttpResponse:
-    kind = request.session.pop("access_request_kind", None)
-    return render(request, "accounts/access_request/sent.html",
-                  {"kind": kind, "kinds": AccessRequest._meta.get_field("kind").choices})
-
-
-class CodeAddForm(forms.Form):
-    code = CodeIdentificationForm.base_fields["code"]
 
 
 class CodeAddView(VerifiedMixin, View):

@@ -8,7 +8,7 @@ from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import BackupCode, OutboxMessage, SecurityEvent
 from accounts.services import backup_codes_regenerate
-from tests.accounts.test_login import LOGIN, post_password, post_token, totp_now, wrong_totp
+from tests.conftest import LOGIN, post_password, post_token, totp_now, wrong_totp
 
 TOO_MANY = "Vous avez saisi 5 codes incorrects. Ce code n&#x27;est plus accepté"
 

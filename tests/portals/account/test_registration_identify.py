@@ -11,13 +11,7 @@ from django.utils import timezone
 from accounts import registration as reg
 from accounts.models import Membership, RegistrationCode, SecurityEvent, hash_code
 from tests import factories as f
-from tests.accounts import test_registration_support as support
-from tests.accounts.test_registration_support import (
-    identify,
-)
-
-person = support.person  # fixtures
-issued = support.issued
+from tests.conftest import identify
 
 pytestmark = pytest.mark.django_db
 

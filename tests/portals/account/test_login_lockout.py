@@ -10,20 +10,16 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import SecurityEvent
-from tests.accounts.test_login import (
+from tests.conftest import (
     GENERIC,
+    LOCKED,
+    PASSWORD,
+    fail,
     post_password,
     post_token,
     totp_now,
     wrong_totp,
 )
-from tests.conftest import PASSWORD
-
-LOCKED = "Trop d&#x27;essais infructueux : la connexion à ce compte est bloquée pendant une heure"
-
-
-def fail(client: Client, username: str, times: int):
-    return [post_password(client, username, "wrong-password") for _ in range(times)]
 
 
 @pytest.mark.django_db

@@ -10,11 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import registration as reg
 from accounts.models import Membership, RegistrationCode, User
 from tests import factories as f
-from tests.accounts.test_registration_support import (
-    STRONG,
-    current_totp,
-    last_email_code,
-)
+from tests.conftest import register_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +18,6 @@ CODE_FAILED = "Ce code d&#x27;enregistrement n&#x27;est pas valable"
 LOCKED = "l&#x27;enregistrement est bloqué pendant une heure"
 
 
-def _walk(client, plain, email):
-    response = client.post("/register/code/", {"code": plain, "accept_terms": "on"})
-    assert response["Location"] == "/register/user/"
-    page = client.get("/register/user/").content.decode()
-    assert f'value="{email}"' in page  # the address the code was sent to, ready to confirm
-    client.post("/register/user/", {"email": email, "password1": STRONG, "password2": STRONG})
-    client.post("/register/email/", {"code": last_email_code(email)})
-    client.post("/register/factor/", {"method": "totp"})
-    return client.post("/register/confirm/", {"token": current_totp(client)})
 
 
 def test_an_employer_code_creates_an_employer_admin(client, terms, employer, support):
@@ -38,7 +25,7 @@ def test_an_employer_code_creates_an_employer_admin(client, terms, employer, sup
         kind="employer", role="admin", employer=employer, email="rh@boulangerie.ch",
         created_by=support, valid_until=date(2030, 12, 31),
     )
-    response = _walk(client, issued.plain, "rh@boulangerie.ch")
+    response = register_with_code(client, issued.plain, "rh@boulangerie.ch")
     assert response.status_code == 200
     user = User.objects.get(email="rh@boulangerie.ch")
     membership = Membership.objects.get(user=user)
@@ -53,7 +40,7 @@ def test_an_employer_code_creates_an_employer_admin(client, terms, employer, sup
 def test_a_broker_code_creates_a_broker_membership(client, terms, agency):
     issued = reg.registration_code_issue(kind="broker", role="broker", agency=agency,
                                          email="b@courtage.ch", created_by=None)
-    _walk(client, issued.plain, "b@courtage.ch")
+    register_with_code(client, issued.plain, "b@courtage.ch")
     membership = Membership.objects.get(user__email="b@courtage.ch")
     assert (membership.kind, membership.agency) == ("broker", agency)
 
@@ -62,7 +49,7 @@ def test_a_third_party_code_gives_read_only_role(client, terms, employer):
     issued = reg.registration_code_issue(kind="employer", role="third_party", employer=employer,
                                          email="fidu@example.ch", created_by=None,
                                          valid_until=date(2027, 6, 30))
-    _walk(client, issued.plain, "fidu@example.ch")
+    register_with_code(client, issued.plain, "fidu@example.ch")
     membership = Membership.objects.get(user__email="fidu@example.ch")
     assert membership.role == "third_party" and membership.valid_until == date(2027, 6, 30)
 

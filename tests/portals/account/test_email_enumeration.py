@@ -10,12 +10,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import OutboxMessage, User, VerificationCode
-from tests.accounts import test_registration_support as support
-from tests.accounts.test_registration_support import identify, user_data
-from tests.conftest import login_verified
-
-person = support.person  # fixtures
-issued = support.issued
+from tests.conftest import identify, login_verified, user_data
 
 TAKEN = "taken@example.ch"
 FREE = "free@example.ch"
@@ -112,7 +107,7 @@ def test_the_owner_is_not_flooded_with_notices(person, issued, owner):
 
 @pytest.mark.django_db
 def test_the_email_change_answers_a_taken_address_like_a_free_one(insured, other_insured):
-    from tests.accounts.test_profile import reauthed
+    from tests.conftest import reauthed
 
     me = reauthed(login_verified(Client(), insured))
     taken = me.post("/profile/email/", {"email": other_insured.email.upper()})

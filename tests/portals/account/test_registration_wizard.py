@@ -23,8 +23,7 @@ from accounts.models import (
     VerificationCode,
     hash_code,
 )
-from tests.accounts import test_registration_support as support
-from tests.accounts.test_registration_support import (
+from tests.conftest import (
     STRONG,
     current_totp,
     identify,
@@ -33,9 +32,6 @@ from tests.accounts.test_registration_support import (
     user_data,
     walk_to_factor,
 )
-
-person = support.person  # fixtures
-issued = support.issued
 
 pytestmark = pytest.mark.django_db
 
