@@ -49,3 +49,25 @@ def test_the_readme_demo_registration_code_opens_the_wizard(settings, client):
     })
     assert response.status_code == 302
     assert response["Location"] == "/register/user/"
+
+
+def test_the_readme_backup_codes_log_a_demo_persona_in_once_each(settings, client):
+    from tests.conftest import LOGIN, post_password
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert post_password(client, "insured@demo.ch", "Alpina-Demo-2026").status_code == 200
+    page = client.post(LOGIN, {"wizard_goto_step": "backup"}).content.decode()
+    assert "Code de secours" in page
+    response = client.post(LOGIN, {"login_view-current_step": "backup",
+                                   "backup-otp_token": "demo1111"})
+    assert response.status_code == 302
+    client.post("/terms/", {"accept": "yes"})  # first login of the persona: the terms
+    assert client.get("/insured/").status_code == 200
+    assert "2 restants" in client.get("/profile/").content.decode()
+    client.post("/account/logout/")
+    post_password(client, "insured@demo.ch", "Alpina-Demo-2026")
+    client.post(LOGIN, {"wizard_goto_step": "backup"})
+    again = client.post(LOGIN, {"login_view-current_step": "backup",
+                                "backup-otp_token": "demo1111"})
+    assert again.status_code == 200  # used once: refused

@@ -12,11 +12,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum import ean
 
 from accounts.models import (
+    BackupCode,
+    BackupCodeDevice,
     Membership,
     RegistrationCode,
     SupportContact,
@@ -357,8 +358,9 @@ class Command(BaseCommand):
             user=user, name="default", confirmed=True,
             key=base64.b32decode(DEMO_TOTP_SECRET).hex(),
         )
-        backup = StaticDevice.objects.create(user=user, name="backup")
-        StaticToken.objects.bulk_create(
-            StaticToken(device=backup, token=token) for token in DEMO_BACKUP_CODES
+        # The login's backup step and the profile read the hashed BackupCodeDevice.
+        backup = BackupCodeDevice.objects.create(user=user, name="backup", confirmed=True)
+        BackupCode.objects.bulk_create(
+            BackupCode(device=backup, code_hash=hash_code(token)) for token in DEMO_BACKUP_CODES
         )
         return user
