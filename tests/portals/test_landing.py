@@ -19,3 +19,16 @@ def test_a_logged_in_person_is_led_to_the_portal_not_to_the_login(as_user, insur
     assert 'href="/portal/"' in page and "Aller à mon portail" in page
     assert "Se connecter" not in page
     assert 'href="/register/"' not in page and "Demander un accès" not in page
+
+
+def test_the_login_page_sends_a_logged_in_person_on(as_user, insured):
+    client = as_user(insured)
+    response = client.get("/account/login/")
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert client.get("/account/login/?next=/profile/")["Location"] == "/profile/"
+    assert client.get("/account/login/?next=//evil.example/")["Location"] == "/portal/"
+
+
+def test_the_login_page_still_asks_a_half_logged_in_person_for_the_code(client, insured):
+    client.force_login(insured, backend="accounts.backends.EmailOrAhvBackend")
+    assert client.get("/account/login/").status_code == 200

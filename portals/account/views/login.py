@@ -59,6 +59,12 @@ class LoginView(two_factor_views.LoginView):
     def get_success_url(self):
         return self.get_redirect_url() or resolve_url(settings.LOGIN_REDIRECT_URL)
 
+    def get(self, request, *args, **kwargs):
+        # Already logged in with the second factor: no second login form, on to the portal.
+        if request.user.is_authenticated and request.user.is_verified():
+            return redirect(self.get_success_url())
+        return super().get(request, *args, **kwargs)
+
     def post(self, *args, **kwargs):
         # A challenge or a later step asked for before the password was given: start over
         # instead of failing inside the library (it expects the password step's data).
