@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from django.contrib.sessions.models import Session
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import VerificationCode
+from .models import PortalSession, UserSession, VerificationCode
 from .outbox import DeliveryOutcome, message_deliver, outbox_housekeeping
 
 
@@ -26,5 +27,10 @@ def housekeeping() -> dict[str, int]:
     result["codes_deleted"] = VerificationCode.objects.filter(
         expires_at__lte=now - timedelta(days=1)
     ).delete()[0]
-    result["sessions_deleted"] = Session.objects.filter(expire_date__lte=now).delete()[0]
+    result["sessions_deleted"] = PortalSession.objects.filter(expire_date__lte=now).delete()[0]
+    # The profile's list of sessions: a session idle or older than the limits has ended.
+    result["session_rows_deleted"] = UserSession.objects.filter(
+        Q(last_seen__lte=now - timedelta(seconds=settings.SESSION_IDLE_SECONDS))
+        | Q(created_at__lte=now - timedelta(seconds=settings.SESSION_ABSOLUTE_SECONDS))
+    ).delete()[0]
     return result

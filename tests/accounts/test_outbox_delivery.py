@@ -149,3 +149,25 @@ def test_texts_are_erased_once_delivered_and_old_and_never_shown_in_admin(as_use
     page = as_user(support).get(f"/admin/accounts/outboxmessage/{fresh.pk}/change/")
     assert page.status_code == 200
     assert "447683" not in page.content.decode()
+
+
+def test_housekeeping_drops_ended_sessions_and_their_list_rows(insured):
+    from django.test import Client
+
+    from accounts.models import PortalSession, UserSession
+    from accounts.tasks import housekeeping
+    from tests.conftest import login_verified
+
+    live, stale = login_verified(Client(), insured), login_verified(Client(), insured)
+    stale_key = stale.cookies["sessionid"].value
+    PortalSession.objects.filter(session_key=stale_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1))
+    UserSession.objects.filter(user=insured).update(last_seen=timezone.now())
+    old_row = UserSession.objects.filter(user=insured).order_by("pk").last()
+    UserSession.objects.filter(pk=old_row.pk).update(
+        last_seen=timezone.now() - timedelta(minutes=31))
+    result = housekeeping.apply().get()
+    assert result["sessions_deleted"] == 1 and result["session_rows_deleted"] == 1
+    assert PortalSession.objects.filter(user=insured).count() == 1
+    assert UserSession.objects.filter(user=insured).count() == 1
+    assert live.get("/profile/").status_code == 200
