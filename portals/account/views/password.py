@@ -153,11 +153,11 @@ class PasswordForgotCodeView(View):
                 code_id=state["code_id"], purpose=VerificationCode.Purpose.PASSWORD_RESET,
                 code=form.cleaned_data["code"],
             )
-            if result is CodeCheck.OK and row is not None and row.user is not None:
+            if result.ok and row is not None and row.user is not None:
                 request.session[RESET_SESSION] = _factor_challenge(request, row.user)
                 return redirect("password-forgot-factor")
             form.add_error("code", code_error(
-                CodeCheck.EXHAUSTED if result is CodeCheck.EXHAUSTED else CodeCheck.WRONG
+                CodeCheck.EXHAUSTED if result.status is CodeCheck.EXHAUSTED else CodeCheck.WRONG
             ))
         return render(request, self.template_name, {"form": form})
 
@@ -225,12 +225,12 @@ class PasswordForgotFactorView(View):
                 code_id=row.pk, purpose=VerificationCode.Purpose.PASSWORD_RESET_FACTOR,
                 code=form.cleaned_data["code"], verify=verify,
             )
-            if result is CodeCheck.OK:
+            if result.ok:
                 request.session[RESET_SESSION] = {
                     "stage": "new", "user_id": user.pk, "verified_at": int(time.time()),
                 }
                 return redirect("password-forgot-new")
-            form.add_error("code", code_error(result))
+            form.add_error("code", code_error(result.status))
         return self._render(request, state, user, form)
 
 
