@@ -830,6 +830,132 @@ def password_reset_notify(*, user: User) -> None:
                   user=user)
 
 
+# --- Forgotten password ------------------------------------------------------------------------
+# Two proofs, in this order: a code sent to the registered e-mail address, then the second factor
+# (SMS code to the registered mobile, authenticator code, or a backup code). The SMS is only sent
+# once the e-mail code is right, so the phone alone (or a SIM swap) leads nowhere.
+
+RESET_PER_LOGIN = 3  # codes per 5 minutes for one login, whether the account exists or not
+RESET_PER_LOGIN_WINDOW = SMS_PER_NUMBER_WINDOW
+RESET_PER_ACCOUNT_DAY = 5
+
+
+class PasswordResetThrottled(MessageLimitExceeded):
+    """Too many reset codes asked for this login; said alike for known and unknown logins."""
+
+
+def _reset_target(login: str) -> str:
+    """What the rows of one login share, whether it has an account or not (no address kept)."""
+    from .security import login_identifier
+
+    return "reset:" + hash_code(login_identifier(login) or "")[:32]
+
+
+def password_reset_start(*, login: str) -> VerificationCode:
+    """Step 1: a code e-mailed to the account of `login` (e-mail address or AHV number).
+
+    PasswordResetThrottled past 3 requests in 5 minutes for this login. Otherwise an unknown or
+    inactive login, an account past 5 resets today and one past its e-mail limits all get the
+    same outcome: a row whose code nobody receives and that leads nowhere (user None), so the
+    answer never tells a stranger that the account exists.
+    """
+    from .backends import find_user_by_login
+
+    purpose = VerificationCode.Purpose.PASSWORD_RESET
+    target = _reset_target(login)
+    if VerificationCode.objects.filter(
+        purpose=purpose, target=target,
+        created_at__gte=timezone.now() - RESET_PER_LOGIN_WINDOW,
+    ).count() >= RESET_PER_LOGIN:
+        raise PasswordResetThrottled(gettext(
+            "Trois codes ont déjà été demandés ces 5 dernières minutes. "
+            "Attendez quelques minutes avant d'en demander un nouveau."
+        ))
+    user = find_user_by_login(login)
+    if user is not None and not user.is_active:
+        user = None
+    if user is not None and VerificationCode.objects.filter(
+        purpose=purpose, user=user, created_at__gte=timezone.now() - timedelta(days=1),
+    ).count() >= RESET_PER_ACCOUNT_DAY:
+        user = None  # past the day's budget: like an unknown login, no guess can succeed
+    if user is not None:
+        try:
+            with transaction.atomic():
+                row, code = verification_code_issue(purpose=purpose, user=user, target=target)
+                email_code_send(
+                    to=user.email, user=user, template="emails/password_reset_code.txt",
+                    subject=gettext_lazy("Votre code pour un nouveau mot de passe"),
+                    context={"code": code}, expires_at=row.expires_at,
+                )
+            return row
+        except EmailLimitExceeded:
+            pass  # a limit message here would tell a stranger that the account exists
+    row, _code = verification_code_issue(purpose=purpose, user=None, target=target, hashed=False)
+    return row
+
+
+def password_reset_code_check(*, code_id: int | None, code: str) -> tuple[CodeAttempt, User | None]:
+    """Step 2: the e-mailed code; the account once it is right. The row of an unknown login
+    keeps no hash: every code typed there is wrong, 5 times, as for a known one."""
+    purpose = VerificationCode.Purpose.PASSWORD_RESET
+    attempt = verification_code_check(code_id=code_id, purpose=purpose, code=code)
+    if not attempt.ok:
+        return attempt, None
+    return attempt, User.objects.filter(verificationcode__pk=code_id).first()
+
+
+@dataclass(frozen=True)
+class ResetFactor:
+    """The second proof asked: `mode` "sms", "totp" or "backup"; `notice` says why not SMS."""
+
+    code_id: int
+    mode: str
+    notice: str = ""
+
+
+def password_reset_factor_start(*, user: User) -> ResetFactor:
+    """Step 3 begins: an SMS code to the registered mobile if there is one (and the SMS limits
+    allow it: the e-mail code is proven by now, so the limit may be said), else the
+    authenticator; backup codes stand in for either."""
+    purpose = VerificationCode.Purpose.PASSWORD_RESET_FACTOR
+    notice = ""
+    phone = phone_device_for(user)
+    if phone is not None:
+        try:
+            row = sms_code_issue(purpose=purpose, user=user, number=phone.number.as_e164)
+        except SmsLimitExceeded as exc:
+            notice = exc.message
+        else:
+            return ResetFactor(code_id=row.pk, mode="sms")
+    mode = "totp" if TOTPDevice.objects.filter(user=user, confirmed=True).exists() else "backup"
+    # No code of our own: the row counts the attempts at the authenticator or backup codes.
+    row, _code = verification_code_issue(purpose=purpose, user=user, target=mode, hashed=False)
+    return ResetFactor(code_id=row.pk, mode=mode, notice=notice)
+
+
+def password_reset_factor_check(
+    *, user: User, code_id: int, mode: str, code: str, backup: bool
+) -> CodeAttempt:
+    """Step 3: the SMS code, the authenticator's or a backup code; 5 tries for them together."""
+    verify = None
+    if backup:
+        device = BackupCodeDevice.objects.filter(user=user).first()
+
+        def verify(typed, device=device):
+            return device is not None and device.verify_token(typed)
+
+    elif mode == "totp":
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+
+        def verify(typed, devices=devices):
+            return any(device.verify_token(typed) for device in devices)
+
+    return verification_code_check(
+        code_id=code_id, purpose=VerificationCode.Purpose.PASSWORD_RESET_FACTOR, code=code,
+        verify=verify,
+    )
+
+
 def email_change_start(*, user: User, new_email: str) -> VerificationCode:
     """A code to the new address (or, if it has an account, a notice to its owner and no code);
     EmailLimitExceeded past the e-mail code limits."""
