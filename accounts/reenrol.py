@@ -51,24 +51,26 @@ def reenrol_code_issue(*, user: User, by: User | None) -> reg.IssuedCode:
 
 
 def reenrol_redeem(*, user: User, code: str, request: HttpRequest) -> None:
-    """Accept the posted code for this account (same 5-tries lock as registration codes)."""
-    ip = client_ip(request)
+    """Accept the posted code for this account, with the lock and the one-time use of every
+    registration code (5 failures an hour lock the step, per client address and per account)."""
     subject = f"user:{user.pk}"
-    if reg.identification_locked(ip=ip, subject=subject):
+    if reg.identification_locked(ip=client_ip(request), subject=subject):
         raise reg.IdentificationLocked
-    candidate = reg._code_by_plain(code)
+    candidate = reg.registration_code_find(code)
     reset = _last_reset(user)
     if (
         candidate is None or reset is None or not candidate.is_usable
         or candidate.email.lower() != user.email.lower()
         or candidate.created_at < reset.created_at
     ):
-        reg._failure_record(request=request, flow="reenrol", reason="code", subject=subject)
-        if reg.identification_locked(ip=ip, subject=subject):
-            raise reg.IdentificationLocked
-        raise reg.IdentificationFailed
-    with transaction.atomic():
-        redeemed: RegistrationCode = reg.registration_code_redeem(code_id=candidate.pk, user=user)
-        security_event_record(user=user, kind=SecurityEvent.Kind.CODE_REDEEMED, request=request,
-                              code_id=redeemed.pk, purpose="reenrol")
+        reg.code_failure(request=request, flow="reenrol", reason="code", subject=subject)
+    try:
+        with transaction.atomic():
+            redeemed: RegistrationCode = reg.registration_code_redeem(code_id=candidate.pk,
+                                                                      user=user)
+            security_event_record(user=user, kind=SecurityEvent.Kind.CODE_REDEEMED,
+                                  request=request, code_id=redeemed.pk, purpose="reenrol")
+    except reg.CodeUnavailable:
+        # Redeemed from another browser meanwhile: a used code, answered like one (not a 500).
+        reg.code_failure(request=request, flow="reenrol", reason="code", subject=subject)
     request.session[SESSION_KEY] = user.pk

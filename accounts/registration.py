@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import time
 from binascii import unhexlify
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -27,8 +27,6 @@ from django.utils.translation import gettext_lazy
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
-from phonenumber_field.phonenumber import PhoneNumber
-from two_factor.gateways import send_sms
 from two_factor.plugins.phonenumber.models import PhoneDevice
 from two_factor.utils import totp_digits
 
@@ -36,6 +34,7 @@ from policies.models import Agency, Employer, InsuredPerson
 from policies.validators import normalize_uid
 
 from . import services
+from .gateways import PHONE_TOKEN_VALIDITY
 from .models import (
     AccessRequest,
     Membership,
@@ -59,11 +58,11 @@ from .services import client_ip, message_queue, security_event_record, terms_acc
 CODE_FAILURE_LIMIT = 5
 CODE_LOCK_WINDOW = timedelta(hours=1)
 CODE_VALIDITY_DAYS = 90
-EMAIL_CODE_TTL = timedelta(seconds=settings.MESSAGE_CODE_TTL_SECONDS)  # 10 minutes
-EMAIL_CODE_MAX_ATTEMPTS = VerificationCode.MAX_ATTEMPTS  # 5
+# The wizard's own pace, kept in its session state: a minute between two codes, at most 5 e-mail
+# codes and 5 SMS per wizard. Everything wider (per address, number or day) is the one throttle
+# of every code, services.message_limit_check; expiry and tries are services.verification_code_*.
 RESEND_INTERVAL = timedelta(seconds=60)
-MAX_SENDS = 5  # e-mail codes per registration (and per address per hour); SMS likewise
-SEND_WINDOW = timedelta(hours=1)
+MAX_SENDS = 5
 FACTOR_MAX_FAILURES = 5
 BACKUP_CODE_COUNT = services.BACKUP_CODE_COUNT
 TOTP_TOLERANCE = 1  # steps of 30 s either side
@@ -195,7 +194,22 @@ def _failure_record(
                           **detail)
 
 
-def _code_by_plain(code: str) -> RegistrationCode | None:
+def code_failure(
+    *, request: HttpRequest | None, flow: str, reason: str, subject: str | None = None,
+    person_id: int | None = None,
+) -> NoReturn:
+    """A wrong, used, revoked or expired registration code (or re-enrolment code): recorded,
+    so it counts towards the lock (5 an hour per client address and per subject), then
+    IdentificationLocked if this one reached it, else IdentificationFailed."""
+    _failure_record(request=request, flow=flow, reason=reason, subject=subject,
+                    person_id=person_id)
+    if identification_locked(ip=client_ip(request), subject=subject):
+        raise IdentificationLocked
+    raise IdentificationFailed
+
+
+def registration_code_find(code: str) -> RegistrationCode | None:
+    """The code row for a typed code, usable or not (the caller says which failure it is)."""
     if not code or not code.strip():
         return None
     return RegistrationCode.objects.filter(code_hash=hash_code(code)).first()
@@ -210,7 +224,7 @@ def registration_identify(
     if identification_locked(ip=ip, subject=subject):
         raise IdentificationLocked
     person = InsuredPerson.objects.filter(ahv_number=ahv).first()
-    candidate = _code_by_plain(code)
+    candidate = registration_code_find(code)
     reason = ""
     if person is None:
         reason = "unknown_person"
@@ -227,11 +241,8 @@ def registration_identify(
     elif candidate.expires_at <= timezone.now():
         reason = "expired"
     if reason:
-        _failure_record(request=request, flow="insured", reason=reason, subject=subject,
-                        person_id=person.pk if person else None)
-        if identification_locked(ip=ip, subject=subject):
-            raise IdentificationLocked
-        raise IdentificationFailed
+        code_failure(request=request, flow="insured", reason=reason, subject=subject,
+                     person_id=person.pk if person else None)
     if User.objects.filter(insured_person=person).exists():
         raise AlreadyRegistered
     return Identified(code_id=candidate.pk, kind=candidate.kind, person_id=person.pk)
@@ -242,7 +253,7 @@ def registration_identify_code(*, code: str, request: HttpRequest | None = None)
     ip = client_ip(request)
     if identification_locked(ip=ip):
         raise IdentificationLocked
-    candidate = _code_by_plain(code)
+    candidate = registration_code_find(code)
     reason = ""
     if candidate is None:
         reason = "unknown_code"
@@ -251,10 +262,7 @@ def registration_identify_code(*, code: str, request: HttpRequest | None = None)
     elif not candidate.is_usable:
         reason = "unusable"
     if reason:
-        _failure_record(request=request, flow="code", reason=reason)
-        if identification_locked(ip=ip):
-            raise IdentificationLocked
-        raise IdentificationFailed
+        code_failure(request=request, flow="code", reason=reason)
     return Identified(code_id=candidate.pk, kind=candidate.kind)
 
 
@@ -302,88 +310,48 @@ def registration_code_redeem(*, code_id: int, user: User) -> RegistrationCode:
 # --- E-mail confirmation code (step 3) ----------------------------------------------------------
 
 
-def _verification_hash(*, target: str, code: str) -> str:
-    return hash_code(f"{target}{code}")
-
-
 def email_available(email: str) -> bool:
     return not User.objects.filter(email__iexact=email.strip()).exists()
 
 
+def _wizard_pace_check(*, sends_so_far: int, last_sent_at: float | None) -> None:
+    """SendThrottled after MAX_SENDS codes from this wizard, or within a minute of its last."""
+    if sends_so_far >= MAX_SENDS:
+        raise SendThrottled(limit_reached=True)
+    if last_sent_at is not None:
+        waited = timezone.now().timestamp() - last_sent_at
+        if waited < RESEND_INTERVAL.total_seconds():
+            raise SendThrottled(wait_seconds=int(RESEND_INTERVAL.total_seconds() - waited) + 1)
+
+
 def email_code_send(
-    *, email: str, sends_so_far: int, language: str | None = None
+    *, email: str, sends_so_far: int, last_sent_at: float | None = None,
+    language: str | None = None,
 ) -> VerificationCode:
-    """Send a 6-digit confirmation code; SendThrottled within 60 s of the last one for this address
-    or after MAX_SENDS codes for this registration or this address within an hour, and past the
-    e-mail code limits every code obeys (services.email_limit_check: 3 per 5 minutes).
+    """Send a 6-digit confirmation code (services.email_code_issue: 10 minutes, 5 tries, single
+    use; a new code ends the earlier ones for this address). SendThrottled at the wizard's pace
+    and past the limits of every e-mail code (3 per 5 minutes and 10 a day to one address).
 
     An address that already has an account gets exactly the same answer and the same work, but
-    no code: its owner is told someone tried to use it, and the row keeps no hash, so no code
-    typed at step 3 can ever match (nothing is created)."""
-    now = timezone.now()
-    recent = VerificationCode.objects.filter(
-        purpose=VerificationCode.Purpose.EMAIL_CONFIRM, target=email,
-        created_at__gte=now - SEND_WINDOW,
-    )
-    if sends_so_far >= MAX_SENDS or recent.count() >= MAX_SENDS:
-        raise SendThrottled(limit_reached=True)
-    last = recent.order_by("-created_at").first()
-    if last is not None and last.created_at > now - RESEND_INTERVAL:
-        wait = RESEND_INTERVAL - (now - last.created_at)
-        raise SendThrottled(wait_seconds=max(1, int(wait.total_seconds()) + 1))
-    owner = services.email_owner(email)
-    plain = f"{secrets.randbelow(10**6):06d}"
-    code_hash = _verification_hash(target=email, code=plain)
+    no code: its owner is told someone tried to use it, and no code typed at step 3 can match."""
+    _wizard_pace_check(sends_so_far=sends_so_far, last_sent_at=last_sent_at)
     try:
-        with transaction.atomic():
-            # Only the newest code counts.
-            recent.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-            verification = VerificationCode.objects.create(
-                purpose=VerificationCode.Purpose.EMAIL_CONFIRM,
-                target=email,
-                code_hash="" if owner is not None else code_hash,
-                expires_at=now + EMAIL_CODE_TTL,
-            )
-            if owner is not None:
-                services.email_in_use_notice_send(owner=owner, requester=None, reason="register")
-            else:
-                services.email_code_send(
-                    to=email, user=None, template="emails/registration_email_code.txt",
-                    subject=gettext_lazy("Votre code de confirmation"),
-                    context={"code": plain,
-                             "minutes": int(EMAIL_CODE_TTL.total_seconds() // 60)},
-                    expires_at=verification.expires_at,
-                    language=language or settings.LANGUAGE_CODE,
-                )
+        return services.email_code_issue(
+            purpose=VerificationCode.Purpose.EMAIL_CONFIRM, user=None, address=email,
+            template="emails/registration_email_code.txt",
+            subject=gettext_lazy("Votre code de confirmation"), notice_reason="register",
+            context={"minutes": int(services.code_ttl().total_seconds() // 60)},
+            language=language or settings.LANGUAGE_CODE,
+        )
     except services.EmailLimitExceeded as exc:
         raise SendThrottled(limit_reached=True, message=exc.message) from exc
-    return verification
 
 
-@dataclass(frozen=True)
-class CodeCheck:
-    ok: bool
-    remaining: int = 0  # attempts left after a wrong code; 0 with ok False = request a new code
-
-
-def email_code_check(*, code_id: int | None, email: str, code: str) -> CodeCheck:
-    with transaction.atomic():
-        verification = (
-            VerificationCode.objects.select_for_update()
-            .filter(pk=code_id, purpose=VerificationCode.Purpose.EMAIL_CONFIRM, target=email)
-            .first()
-        )
-        if verification is None or not verification.is_usable:
-            return CodeCheck(ok=False)
-        expected = verification.code_hash
-        given = _verification_hash(target=email, code=(code or "").strip())
-        if hmac.compare_digest(expected, given):
-            verification.used_at = timezone.now()
-            verification.save(update_fields=["used_at"])
-            return CodeCheck(ok=True)
-        verification.attempts += 1
-        verification.save(update_fields=["attempts"])
-        return CodeCheck(ok=False, remaining=max(0, EMAIL_CODE_MAX_ATTEMPTS - verification.attempts))
+def email_code_check(*, code_id: int | None, email: str, code: str) -> services.CodeAttempt:
+    """One attempt at the code sent to `email` by this wizard."""
+    return services.verification_code_check(
+        code_id=code_id, purpose=VerificationCode.Purpose.EMAIL_CONFIRM, code=code, target=email,
+    )
 
 
 # --- Second factor (steps 4 and 5) --------------------------------------------------------------
@@ -409,37 +377,16 @@ def totp_match(*, key: str, token: str) -> int | None:
 
 
 def sms_code_send(*, key: str, number: str, sends_so_far: int, last_sent_at: float | None) -> None:
-    """Text the current code of the (not yet saved) phone device through our outbox gateway."""
-    now = timezone.now()
-    if sends_so_far >= MAX_SENDS:
-        raise SendThrottled(limit_reached=True)
-    if last_sent_at is not None and now.timestamp() - last_sent_at < RESEND_INTERVAL.total_seconds():
-        raise SendThrottled(
-            wait_seconds=int(RESEND_INTERVAL.total_seconds() - (now.timestamp() - last_sent_at)) + 1
-        )
-    # Per number too, so restarting the wizard does not turn it into an SMS cannon.
-    if OutboxMessage.objects.filter(
-        channel=OutboxMessage.Channel.SMS, recipient=number, user__isnull=True,
-        created_at__gte=now - SEND_WINDOW,
-    ).count() >= MAX_SENDS:
-        raise SendThrottled(limit_reached=True)
+    """Text the current code of the (not yet saved) phone device. SendThrottled at the wizard's
+    pace and past the limits of every SMS code (services.sms_code_send: 3 per 5 minutes and 10
+    account-less codes a day to one number), so restarting the wizard makes no SMS cannon."""
+    _wizard_pace_check(sends_so_far=sends_so_far, last_sent_at=last_sent_at)
     device = PhoneDevice(key=key, number=number, method="sms", name="default")
     token = str(totp(device.bin_key, digits=totp_digits())).zfill(totp_digits())
-    # The device has no user yet (PhoneDevice.generate_challenge would read device.user): hand the
-    # configured gateway a stand-in with the same number and no user.
-    # The gateway may enforce limits of its own (per number, per account): say so, do not crash.
-    gateway_limit = getattr(services, "SmsLimitExceeded", ())
     try:
-        send_sms(device=_PendingPhone(number=PhoneNumber.from_string(number)), token=token)
-    except gateway_limit as exc:
-        raise SendThrottled(limit_reached=True, message=str(getattr(exc, "message", ""))) from exc
-
-
-@dataclass(frozen=True)
-class _PendingPhone:
-    number: PhoneNumber
-    user: None = None
-    user_id: None = None
+        services.sms_code_send(number=number, code=token, user=None, ttl=PHONE_TOKEN_VALIDITY)
+    except services.SmsLimitExceeded as exc:
+        raise SendThrottled(limit_reached=True, message=exc.message) from exc
 
 
 def sms_code_valid(*, key: str, number: str, token: str) -> bool:

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
 
@@ -167,37 +167,63 @@ def _recipient_rows(channel: str, recipient: str):
     return rows.filter(recipient=recipient)
 
 
+# What each limit says, (SMS, e-mail); translated when raised.
+_PER_RECIPIENT_TEXTS = (
+    gettext_noop(
+        "Trois codes ont déjà été envoyés à ce numéro ces 5 dernières minutes. "
+        "Attendez quelques minutes avant d'en demander un nouveau."
+    ),
+    gettext_noop(
+        "Trois codes ont déjà été envoyés à cette adresse e-mail ces 5 dernières "
+        "minutes. Attendez quelques minutes avant d'en demander un nouveau."
+    ),
+)
+_PER_ACCOUNT_TEXTS = (
+    gettext_noop(
+        "Vous avez reçu 10 SMS en 24 heures, la limite est atteinte. Réessayez demain "
+        "ou utilisez votre application d'authentification ou un code de secours."
+    ),
+    gettext_noop(
+        "Vous avez reçu 10 codes par e-mail en 24 heures, la limite est atteinte. "
+        "Réessayez demain."
+    ),
+)
+_WITHOUT_ACCOUNT_TEXTS = (
+    gettext_noop(
+        "Ce numéro a déjà reçu 10 codes en 24 heures, la limite est atteinte. "
+        "Réessayez demain ou choisissez l'application d'authentification."
+    ),
+    gettext_noop(
+        "Cette adresse e-mail a déjà reçu 10 codes en 24 heures, la limite est "
+        "atteinte. Réessayez demain."
+    ),
+)
+
+
 def message_limit_check(*, channel: str, recipient: str, user: User | None) -> None:
     """Raise SmsLimitExceeded / EmailLimitExceeded when one more code would pass 3 per 5 minutes
-    per number or address, or 10 per 24 hours per account. Counts the outbox, so it holds across
-    web processes (serialise the check and the insert with message_limit_lock)."""
+    per number or address, or 10 per 24 hours per account. A code with no account behind it
+    (registration, a first factor's set-up) counts the number or address as its account: 10
+    account-less codes a day to it, so restarting a wizard makes no SMS or e-mail cannon.
+    Counts the outbox, so it holds across web processes (serialise the check and the insert with
+    message_limit_lock)."""
     now = timezone.now()
+    day_ago = now - timedelta(days=1)
+    recipient_rows = _recipient_rows(channel, recipient)
+    rules = [(recipient_rows.filter(created_at__gte=now - SMS_PER_NUMBER_WINDOW),
+              SMS_PER_NUMBER, _PER_RECIPIENT_TEXTS)]
+    if user is not None:
+        rules.append((_limited_messages(channel).filter(user=user, created_at__gte=day_ago),
+                      SMS_PER_ACCOUNT_DAY, _PER_ACCOUNT_TEXTS))
+    else:
+        rules.append((recipient_rows.filter(user__isnull=True, created_at__gte=day_ago),
+                      SMS_PER_ACCOUNT_DAY, _WITHOUT_ACCOUNT_TEXTS))
     sms = channel == OutboxMessage.Channel.SMS
-    error = SmsLimitExceeded if sms else EmailLimitExceeded
-    if _recipient_rows(channel, recipient).filter(
-        created_at__gte=now - SMS_PER_NUMBER_WINDOW
-    ).count() >= SMS_PER_NUMBER:
-        raise error(
-            gettext(
-                "Trois codes ont déjà été envoyés à ce numéro ces 5 dernières minutes. "
-                "Attendez quelques minutes avant d'en demander un nouveau."
-            ) if sms else gettext(
-                "Trois codes ont déjà été envoyés à cette adresse e-mail ces 5 dernières "
-                "minutes. Attendez quelques minutes avant d'en demander un nouveau."
-            )
-        )
-    if user is not None and _limited_messages(channel).filter(
-        user=user, created_at__gte=now - timedelta(days=1)
-    ).count() >= SMS_PER_ACCOUNT_DAY:
-        raise error(
-            gettext(
-                "Vous avez reçu 10 SMS en 24 heures, la limite est atteinte. Réessayez demain "
-                "ou utilisez votre application d'authentification ou un code de secours."
-            ) if sms else gettext(
-                "Vous avez reçu 10 codes par e-mail en 24 heures, la limite est atteinte. "
-                "Réessayez demain."
-            )
-        )
+    for rows, limit, (sms_text, email_text) in rules:
+        if rows.count() >= limit:
+            if sms:
+                raise SmsLimitExceeded(gettext(sms_text))
+            raise EmailLimitExceeded(gettext(email_text))
 
 
 def sms_limit_check(*, number: str, user: User | None) -> None:
@@ -279,12 +305,17 @@ def email_in_use_notice_send(
     row belongs to the asker and has an expiry like a code (a longer one: a notice is worth
     delivering after a slow queue). Past 10 such e-mails a day to the address,
     nothing more is sent, silently, so the notice cannot be used to flood its owner.
+
+    With no asker (registration) the account-less limit of message_limit_check already stops at
+    10 a day, counting notices like codes: the refusal is said, as for a free address. The silent
+    cap must not act there: it counts the owner's own codes too, so a free address would be
+    refused on a day when a taken one is not.
     """
     channel = OutboxMessage.Channel.EMAIL
     with transaction.atomic():
         message_limit_lock(channel=channel, recipient=owner.email, user=requester)
         email_limit_check(address=owner.email, user=requester)
-        if _recipient_rows(channel, owner.email).filter(
+        if requester is not None and _recipient_rows(channel, owner.email).filter(
             created_at__gte=timezone.now() - timedelta(days=1)
         ).count() >= EMAIL_PER_ACCOUNT_DAY:
             return None
@@ -312,12 +343,29 @@ def email_send(
 
 
 # --- Verification codes ------------------------------------------------------------------------
+#
+# One mechanism for every short code typed back from an e-mail or an SMS: registration e-mail,
+# e-mail and mobile changes, both steps of a forgotten password. A code lives 10 minutes, allows
+# 5 tries, works once, and only its keyed hash is stored; a new code of the same kind ends the
+# earlier ones. Sending goes through the one throttle above (message_limit_check).
 
 
 class CodeCheck(enum.Enum):
     OK = "ok"
     WRONG = "wrong"
     EXHAUSTED = "exhausted"  # too many attempts, expired or already used: a new code is needed
+
+
+@dataclass(frozen=True)
+class CodeAttempt:
+    """The outcome of one attempt: its status and the tries left (0 once a new code is needed)."""
+
+    status: CodeCheck
+    remaining: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is CodeCheck.OK
 
 
 def code_ttl() -> timedelta:
@@ -331,13 +379,21 @@ def new_numeric_code() -> str:
 def verification_code_issue(
     *, purpose: str, user: User | None, target: str, hashed: bool = True
 ) -> tuple[VerificationCode, str]:
-    """A new code for this purpose; earlier unused codes of the same user and purpose stop working.
-    hashed=False: no code of our own, the row only counts attempts (authenticator codes)."""
+    """A new code for this purpose and target, and its plain text (send it, never store it).
+
+    Earlier unused codes stop working: those of the same account and purpose, or, with no
+    account (registration), the account-less codes of this purpose sent to the same target.
+    hashed=False: the row keeps no hash, so nothing typed ever matches it. It counts the
+    attempts at codes checked elsewhere (authenticator, backup codes: `verify=` of the check),
+    or stands in for a code that must not exist (an address that already has an account).
+    """
     code = new_numeric_code() if hashed else ""
+    earlier = VerificationCode.objects.filter(purpose=purpose, used_at__isnull=True)
     if user is not None:
-        VerificationCode.objects.filter(
-            purpose=purpose, user=user, used_at__isnull=True
-        ).update(used_at=timezone.now())
+        earlier = earlier.filter(user=user)
+    else:
+        earlier = earlier.filter(user__isnull=True, target__iexact=target)
+    earlier.update(used_at=timezone.now())
     row = VerificationCode.objects.create(
         purpose=purpose,
         user=user,
@@ -349,17 +405,17 @@ def verification_code_issue(
 
 
 def verification_code_check(
-    *, code_id: int | None, purpose: str, code: str, verify=None
-) -> CodeCheck:
-    """Count one attempt. `verify(code) -> bool` replaces the hash check (authenticator codes)."""
+    *, code_id: int | None, purpose: str, code: str, target: str | None = None, verify=None
+) -> CodeAttempt:
+    """Count one attempt at the code `code_id` (of this purpose, and sent to `target` when
+    given). `verify(code) -> bool` replaces the hash check (authenticator and backup codes)."""
     with transaction.atomic():
-        row = (
-            VerificationCode.objects.select_for_update()
-            .filter(pk=code_id, purpose=purpose)
-            .first()
-        )
+        rows = VerificationCode.objects.select_for_update().filter(pk=code_id, purpose=purpose)
+        if target is not None:
+            rows = rows.filter(target__iexact=target)
+        row = rows.first()
         if row is None or not row.is_usable:
-            return CodeCheck.EXHAUSTED
+            return CodeAttempt(CodeCheck.EXHAUSTED)
         if verify is not None:
             ok = bool(verify(code))
         else:
@@ -367,10 +423,46 @@ def verification_code_check(
         if ok:
             row.used_at = timezone.now()
             row.save(update_fields=["used_at"])
-            return CodeCheck.OK
+            return CodeAttempt(CodeCheck.OK)
         row.attempts += 1
         row.save(update_fields=["attempts"])
-        return CodeCheck.WRONG if row.attempts < row.MAX_ATTEMPTS else CodeCheck.EXHAUSTED
+        remaining = max(0, row.MAX_ATTEMPTS - row.attempts)
+        return CodeAttempt(CodeCheck.WRONG if remaining else CodeCheck.EXHAUSTED, remaining)
+
+
+def email_code_issue(
+    *, purpose: str, user: User | None, address: str, template: str, subject,
+    notice_reason: str, context: dict | None = None, language: str | None = None,
+) -> VerificationCode:
+    """A code e-mailed to `address`; EmailLimitExceeded past the e-mail code limits (nothing is
+    issued then, and the earlier code keeps working).
+
+    An address that belongs to another account gets the same answer and the same work, but no
+    code: its owner is told instead (email_in_use_notice_send), and the row keeps no hash, so
+    no code typed can confirm it."""
+    owner = email_owner(address)
+    taken = owner is not None and (user is None or owner.pk != user.pk)
+    with transaction.atomic():
+        row, code = verification_code_issue(purpose=purpose, user=user, target=address,
+                                            hashed=not taken)
+        if taken:
+            email_in_use_notice_send(owner=owner, requester=user, reason=notice_reason)
+        else:
+            email_code_send(
+                to=address, user=user, template=template, subject=subject,
+                context={**(context or {}), "code": code}, expires_at=row.expires_at,
+                language=language,
+            )
+    return row
+
+
+def sms_code_issue(*, purpose: str, user: User, number: str) -> VerificationCode:
+    """A code sent by SMS to `number`; SmsLimitExceeded past the SMS limits (nothing is issued
+    then, and the earlier code keeps working)."""
+    with transaction.atomic():
+        row, code = verification_code_issue(purpose=purpose, user=user, target=number)
+        sms_code_send(number=number, code=code, user=user, ttl=code_ttl())
+    return row
 
 
 # --- Sessions -----------------------------------------------------------------------------------
@@ -738,28 +830,140 @@ def password_reset_notify(*, user: User) -> None:
                   user=user)
 
 
-def email_change_start(*, user: User, new_email: str) -> VerificationCode:
-    """A code to the new address; EmailLimitExceeded past the e-mail code limits.
+# --- Forgotten password ------------------------------------------------------------------------
+# Two proofs, in this order: a code sent to the registered e-mail address, then the second factor
+# (SMS code to the registered mobile, authenticator code, or a backup code). The SMS is only sent
+# once the e-mail code is right, so the phone alone (or a SIM swap) leads nowhere.
 
-    An address that belongs to another account gets the same answer and the same work, but
-    no code: its owner is told instead, and the row keeps no hash, so no code can confirm it.
+RESET_PER_LOGIN = 3  # codes per 5 minutes for one login, whether the account exists or not
+RESET_PER_LOGIN_WINDOW = SMS_PER_NUMBER_WINDOW
+RESET_PER_ACCOUNT_DAY = 5
+
+
+class PasswordResetThrottled(MessageLimitExceeded):
+    """Too many reset codes asked for this login; said alike for known and unknown logins."""
+
+
+def _reset_target(login: str) -> str:
+    """What the rows of one login share, whether it has an account or not (no address kept)."""
+    from .security import login_identifier
+
+    return "reset:" + hash_code(login_identifier(login) or "")[:32]
+
+
+def password_reset_start(*, login: str) -> VerificationCode:
+    """Step 1: a code e-mailed to the account of `login` (e-mail address or AHV number).
+
+    PasswordResetThrottled past 3 requests in 5 minutes for this login. Otherwise an unknown or
+    inactive login, an account past 5 resets today and one past its e-mail limits all get the
+    same outcome: a row whose code nobody receives and that leads nowhere (user None), so the
+    answer never tells a stranger that the account exists.
     """
-    owner = email_owner(new_email)
-    taken = owner is not None and owner.pk != user.pk
-    with transaction.atomic():
-        row, code = verification_code_issue(
-            purpose=VerificationCode.Purpose.EMAIL_CHANGE, user=user, target=new_email,
-            hashed=not taken,
-        )
-        if taken:
-            email_in_use_notice_send(owner=owner, requester=user, reason="change")
-        else:
-            email_code_send(
-                to=new_email, user=user, template="emails/security_email_code.txt",
-                subject=gettext_lazy("Votre code de confirmation"), context={"code": code},
-                expires_at=row.expires_at,
-            )
+    from .backends import find_user_by_login
+
+    purpose = VerificationCode.Purpose.PASSWORD_RESET
+    target = _reset_target(login)
+    if VerificationCode.objects.filter(
+        purpose=purpose, target=target,
+        created_at__gte=timezone.now() - RESET_PER_LOGIN_WINDOW,
+    ).count() >= RESET_PER_LOGIN:
+        raise PasswordResetThrottled(gettext(
+            "Trois codes ont déjà été demandés ces 5 dernières minutes. "
+            "Attendez quelques minutes avant d'en demander un nouveau."
+        ))
+    user = find_user_by_login(login)
+    if user is not None and not user.is_active:
+        user = None
+    if user is not None and VerificationCode.objects.filter(
+        purpose=purpose, user=user, created_at__gte=timezone.now() - timedelta(days=1),
+    ).count() >= RESET_PER_ACCOUNT_DAY:
+        user = None  # past the day's budget: like an unknown login, no guess can succeed
+    if user is not None:
+        try:
+            with transaction.atomic():
+                row, code = verification_code_issue(purpose=purpose, user=user, target=target)
+                email_code_send(
+                    to=user.email, user=user, template="emails/password_reset_code.txt",
+                    subject=gettext_lazy("Votre code pour un nouveau mot de passe"),
+                    context={"code": code}, expires_at=row.expires_at,
+                )
+            return row
+        except EmailLimitExceeded:
+            pass  # a limit message here would tell a stranger that the account exists
+    row, _code = verification_code_issue(purpose=purpose, user=None, target=target, hashed=False)
     return row
+
+
+def password_reset_code_check(*, code_id: int | None, code: str) -> tuple[CodeAttempt, User | None]:
+    """Step 2: the e-mailed code; the account once it is right. The row of an unknown login
+    keeps no hash: every code typed there is wrong, 5 times, as for a known one."""
+    purpose = VerificationCode.Purpose.PASSWORD_RESET
+    attempt = verification_code_check(code_id=code_id, purpose=purpose, code=code)
+    if not attempt.ok:
+        return attempt, None
+    return attempt, User.objects.filter(verificationcode__pk=code_id).first()
+
+
+@dataclass(frozen=True)
+class ResetFactor:
+    """The second proof asked: `mode` "sms", "totp" or "backup"; `notice` says why not SMS."""
+
+    code_id: int
+    mode: str
+    notice: str = ""
+
+
+def password_reset_factor_start(*, user: User) -> ResetFactor:
+    """Step 3 begins: an SMS code to the registered mobile if there is one (and the SMS limits
+    allow it: the e-mail code is proven by now, so the limit may be said), else the
+    authenticator; backup codes stand in for either."""
+    purpose = VerificationCode.Purpose.PASSWORD_RESET_FACTOR
+    notice = ""
+    phone = phone_device_for(user)
+    if phone is not None:
+        try:
+            row = sms_code_issue(purpose=purpose, user=user, number=phone.number.as_e164)
+        except SmsLimitExceeded as exc:
+            notice = exc.message
+        else:
+            return ResetFactor(code_id=row.pk, mode="sms")
+    mode = "totp" if TOTPDevice.objects.filter(user=user, confirmed=True).exists() else "backup"
+    # No code of our own: the row counts the attempts at the authenticator or backup codes.
+    row, _code = verification_code_issue(purpose=purpose, user=user, target=mode, hashed=False)
+    return ResetFactor(code_id=row.pk, mode=mode, notice=notice)
+
+
+def password_reset_factor_check(
+    *, user: User, code_id: int, mode: str, code: str, backup: bool
+) -> CodeAttempt:
+    """Step 3: the SMS code, the authenticator's or a backup code; 5 tries for them together."""
+    verify = None
+    if backup:
+        device = BackupCodeDevice.objects.filter(user=user).first()
+
+        def verify(typed, device=device):
+            return device is not None and device.verify_token(typed)
+
+    elif mode == "totp":
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+
+        def verify(typed, devices=devices):
+            return any(device.verify_token(typed) for device in devices)
+
+    return verification_code_check(
+        code_id=code_id, purpose=VerificationCode.Purpose.PASSWORD_RESET_FACTOR, code=code,
+        verify=verify,
+    )
+
+
+def email_change_start(*, user: User, new_email: str) -> VerificationCode:
+    """A code to the new address (or, if it has an account, a notice to its owner and no code);
+    EmailLimitExceeded past the e-mail code limits."""
+    return email_code_issue(
+        purpose=VerificationCode.Purpose.EMAIL_CHANGE, user=user, address=new_email,
+        template="emails/security_email_code.txt",
+        subject=gettext_lazy("Votre code de confirmation"), notice_reason="change",
+    )
 
 
 class EmailTaken(Exception):
@@ -785,11 +989,9 @@ def email_change_confirm(*, user: User, row: VerificationCode,
 
 
 def mobile_change_start(*, user: User, number: str) -> VerificationCode:
-    row, code = verification_code_issue(
-        purpose=VerificationCode.Purpose.MOBILE_CHANGE, user=user, target=number
-    )
-    sms_code_send(number=number, code=code, user=user, ttl=code_ttl())
-    return row
+    """A code by SMS to the new number; SmsLimitExceeded past the SMS limits."""
+    return sms_code_issue(purpose=VerificationCode.Purpose.MOBILE_CHANGE, user=user,
+                          number=number)
 
 
 def mobile_change_confirm(*, user: User, row: VerificationCode,

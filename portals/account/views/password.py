@@ -4,31 +4,23 @@ new password; never by phone."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
-from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.backends import find_user_by_login
-from accounts.models import BackupCodeDevice, VerificationCode, hash_code
-from accounts.security import login_identifier, unlock
+from accounts.models import BackupCodeDevice, VerificationCode
+from accounts.security import unlock
 from accounts.selectors import (
     support_contacts_for_user,
 )
-from accounts.services import CodeCheck, EmailLimitExceeded, SmsLimitExceeded
 from portals.account.forms import (
     BackupCodeResetForm,
     CodeForm,
@@ -37,14 +29,11 @@ from portals.account.forms import (
 )
 
 # --- Forgotten password --------------------------------------------------------------------------
-# Two proofs, in this order: a code sent to the registered e-mail address, then the second factor
-# (SMS code to the registered mobile, authenticator code, or a backup code), then the new
-# password. The stage reached lives in the session (server side): no step can be skipped, and the
-# SMS is only sent once the e-mail code is right, so the phone alone (or a SIM swap) leads nowhere.
+# Two proofs, in this order: a code sent to the registered e-mail address, then the second factor,
+# then the new password (the rules: accounts.services.password_reset_*). The stage reached lives
+# in the session (server side): no step can be skipped.
 
 RESET_SESSION = "password_reset"
-RESET_PER_LOGIN = 3  # codes per 5 minutes for one login, whether the account exists or not
-RESET_PER_ACCOUNT_DAY = 5
 
 
 def _reset_state(request) -> dict:
@@ -65,70 +54,13 @@ class PasswordForgotView(View):
         form = LoginIdentifierForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
-        login = form.cleaned_data["login"]
-        target = "reset:" + hash_code(login_identifier(login) or "")[:32]
-        recent = VerificationCode.objects.filter(
-            purpose=VerificationCode.Purpose.PASSWORD_RESET, target=target,
-            created_at__gte=timezone.now() - services.SMS_PER_NUMBER_WINDOW,
-        ).count()
-        if recent >= RESET_PER_LOGIN:
-            form.add_error(None, _("Trois codes ont déjà été demandés ces 5 dernières minutes. "
-                                   "Attendez quelques minutes avant d'en demander un nouveau."))
-            return render(request, self.template_name, {"form": form})
-        user = find_user_by_login(login)
-        if user is not None and not user.is_active:
-            user = None
-        if user is not None and VerificationCode.objects.filter(
-            purpose=VerificationCode.Purpose.PASSWORD_RESET, user=user,
-            created_at__gte=timezone.now() - timedelta(days=1),
-        ).count() >= RESET_PER_ACCOUNT_DAY:
-            # Past the day's budget the account is treated like an unknown login: no code is
-            # sent and no guess can succeed.
-            user = None
-        purpose = VerificationCode.Purpose.PASSWORD_RESET
         try:
-            with transaction.atomic():
-                row, code = services.verification_code_issue(
-                    purpose=purpose, user=user, target=target
-                )
-                if user is not None:
-                    services.email_code_send(
-                        to=user.email, user=user, template="emails/password_reset_code.txt",
-                        subject=gettext_lazy("Votre code pour un nouveau mot de passe"),
-                        context={"code": code}, expires_at=row.expires_at,
-                    )
-        except EmailLimitExceeded:
-            # Answer exactly as for an unknown login: a limit message here would tell a
-            # stranger that the account exists.
-            row, _code = services.verification_code_issue(purpose=purpose, user=None,
-                                                          target=target)
+            row = services.password_reset_start(login=form.cleaned_data["login"])
+        except services.PasswordResetThrottled as exc:
+            form.add_error(None, exc.message)
+            return render(request, self.template_name, {"form": form})
         request.session[RESET_SESSION] = {"stage": "email", "code_id": row.pk}
         return redirect("password-forgot-code")
-
-
-def _factor_challenge(request, user) -> dict:
-    """The second proof, asked once the e-mail code is right: an SMS code to the registered
-    mobile if there is one, else the authenticator (backup codes stand in for either)."""
-    purpose = VerificationCode.Purpose.PASSWORD_RESET_FACTOR
-    phone = services.phone_device_for(user)
-    if phone is not None:
-        number = phone.number.as_e164
-        try:
-            with transaction.atomic():
-                row, code = services.verification_code_issue(purpose=purpose, user=user,
-                                                              target=number)
-                services.sms_code_send(number=number, code=code, user=user,
-                                       ttl=services.code_ttl())
-        except SmsLimitExceeded as exc:
-            # The e-mail code is proven by now: the limit may be said.
-            messages.warning(request, exc.message)
-        else:
-            return {"stage": "factor", "code_id": row.pk, "user_id": user.pk, "mode": "sms"}
-    mode = "totp" if TOTPDevice.objects.filter(user=user, confirmed=True).exists() else "backup"
-    # No code of our own: the row counts the attempts at the authenticator or backup codes.
-    row, _code = services.verification_code_issue(purpose=purpose, user=user, target=mode,
-                                                  hashed=False)
-    return {"stage": "factor", "code_id": row.pk, "user_id": user.pk, "mode": mode}
 
 
 @method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
@@ -148,17 +80,19 @@ class PasswordForgotCodeView(View):
             return redirect("password-forgot")
         form = CodeForm(request.POST)
         if form.is_valid():
-            row = VerificationCode.objects.filter(pk=state["code_id"]).first()
-            result = services.verification_code_check(
-                code_id=state["code_id"], purpose=VerificationCode.Purpose.PASSWORD_RESET,
-                code=form.cleaned_data["code"],
+            attempt, user = services.password_reset_code_check(
+                code_id=state["code_id"], code=form.cleaned_data["code"]
             )
-            if result is CodeCheck.OK and row is not None and row.user is not None:
-                request.session[RESET_SESSION] = _factor_challenge(request, row.user)
+            if user is not None:
+                factor = services.password_reset_factor_start(user=user)
+                if factor.notice:
+                    messages.warning(request, factor.notice)
+                request.session[RESET_SESSION] = {
+                    "stage": "factor", "code_id": factor.code_id, "user_id": user.pk,
+                    "mode": factor.mode,
+                }
                 return redirect("password-forgot-factor")
-            form.add_error("code", code_error(
-                CodeCheck.EXHAUSTED if result is CodeCheck.EXHAUSTED else CodeCheck.WRONG
-            ))
+            form.add_error("code", code_error(attempt.status))
         return render(request, self.template_name, {"form": form})
 
 
@@ -208,29 +142,16 @@ class PasswordForgotFactorView(View):
             return redirect("password-forgot")
         form = self._form(request, state, request.POST)
         if form.is_valid():
-            verify = None
-            if self._backup(request, state):
-                device = BackupCodeDevice.objects.filter(user=user).first()
-
-                def verify(code, device=device):
-                    return device is not None and device.verify_token(code)
-
-            elif state.get("mode") == "totp":
-                devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
-
-                def verify(code, devices=devices):
-                    return any(device.verify_token(code) for device in devices)
-
-            result = services.verification_code_check(
-                code_id=row.pk, purpose=VerificationCode.Purpose.PASSWORD_RESET_FACTOR,
-                code=form.cleaned_data["code"], verify=verify,
+            attempt = services.password_reset_factor_check(
+                user=user, code_id=row.pk, mode=state.get("mode", ""),
+                code=form.cleaned_data["code"], backup=self._backup(request, state),
             )
-            if result is CodeCheck.OK:
+            if attempt.ok:
                 request.session[RESET_SESSION] = {
                     "stage": "new", "user_id": user.pk, "verified_at": int(time.time()),
                 }
                 return redirect("password-forgot-new")
-            form.add_error("code", code_error(result))
+            form.add_error("code", code_error(attempt.status))
         return self._render(request, state, user, form)
 
 

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -33,7 +32,7 @@ from accounts.selectors import (
     support_contacts_for_user,
     user_sessions_active,
 )
-from accounts.services import CodeCheck, EmailLimitExceeded, SmsLimitExceeded
+from accounts.services import EmailLimitExceeded, SmsLimitExceeded
 from portals.access import VerifiedMixin
 from portals.account.forms import (
     AuthenticatorForm,
@@ -260,10 +259,10 @@ class _CodeConfirmView(_ChangeWithCodeView):
             return redirect(self.restart_url_name)
         form = CodeForm(request.POST)
         if form.is_valid():
-            result = services.verification_code_check(
+            attempt = services.verification_code_check(
                 code_id=row.pk, purpose=self.purpose, code=form.cleaned_data["code"]
             )
-            if result is CodeCheck.OK:
+            if attempt.ok:
                 try:
                     self.confirm(request, row)
                 except services.EmailTaken:
@@ -274,7 +273,7 @@ class _CodeConfirmView(_ChangeWithCodeView):
                 del request.session[self.session_key]
                 messages.success(request, self.success_message)
                 return redirect("profile")
-            form.add_error("code", code_error(result))
+            form.add_error("code", code_error(attempt.status))
         return render(request, self.template_name, self._context(row, form))
 
 
@@ -310,10 +309,9 @@ class MobileChangeView(_ChangeWithCodeView):
         form = MobileForm(request.POST)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    row = services.mobile_change_start(
-                        user=request.user, number=form.cleaned_data["number"].as_e164
-                    )
+                row = services.mobile_change_start(
+                    user=request.user, number=form.cleaned_data["number"].as_e164
+                )
             except SmsLimitExceeded as exc:
                 form.add_error(None, exc.message)
             else:

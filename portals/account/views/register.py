@@ -27,7 +27,7 @@ from two_factor.utils import get_otpauth_url
 
 from accounts import registration as reg
 from accounts.models import RegistrationCode, Terms
-from accounts.services import terms_current_version
+from accounts.services import CodeCheck, terms_current_version
 from policies.models import InsuredPerson
 from portals.access import VerifiedMixin
 from portals.account.forms import (
@@ -259,27 +259,34 @@ class UserDataView(WizardStep):
         email = form.cleaned_data["email"]
         data["password_hash"] = reg.password_hash(form.cleaned_data["password1"])
         if data.get("email") != email:
-            data.update({"email": email, "email_confirmed": False, "email_code_id": None})
+            # The minute between codes is per address: another address may have its code now.
+            data.update({"email": email, "email_confirmed": False, "email_code_id": None,
+                         "email_last": None})
         if data.get("email_confirmed"):
             data["reached"] = max(data["reached"], 4)
             state_save(request, data)
             return redirect("register-factor")
         try:
-            verification = reg.email_code_send(
-                email=email, sends_so_far=data.get("email_sends", 0), language=page_language()
-            )
+            _email_code_send(data)
         except reg.SendThrottled as throttled:
             if throttled.limit_reached or not data.get("email_code_id"):
                 form.add_error(None, _throttle_message(throttled))
                 state_save(request, data)
                 return self.show(form)
             messages.info(request, _throttle_message(throttled))
-        else:
-            data["email_code_id"] = verification.pk
-            data["email_sends"] = data.get("email_sends", 0) + 1
         data["reached"] = 3
         state_save(request, data)
         return redirect("register-email")
+
+
+def _email_code_send(data: dict) -> None:
+    """A new code to the wizard's address, counted in its state (SendThrottled otherwise)."""
+    verification = reg.email_code_send(
+        email=data["email"], sends_so_far=data.get("email_sends", 0),
+        last_sent_at=data.get("email_last"), language=page_language(),
+    )
+    data.update({"email_code_id": verification.pk, "email_sends": data.get("email_sends", 0) + 1,
+                 "email_last": time.time()})
 
 
 def _throttle_message(throttled: reg.SendThrottled) -> str:
@@ -316,7 +323,7 @@ class EmailConfirmView(WizardStep):
                 self.state["reached"] = max(self.state["reached"], 4)
                 state_save(request, self.state)
                 return redirect("register-factor")
-            if check.remaining:
+            if check.status is CodeCheck.WRONG:
                 form.add_error("code", ngettext(
                     "Code incorrect. Il vous reste %(n)d essai.",
                     "Code incorrect. Il vous reste %(n)d essais.",
@@ -336,15 +343,10 @@ class EmailResendView(WizardStep):
 
     def post(self, request):
         try:
-            verification = reg.email_code_send(
-                email=self.state["email"], sends_so_far=self.state.get("email_sends", 0),
-                language=page_language(),
-            )
+            _email_code_send(self.state)
         except reg.SendThrottled as throttled:
             messages.warning(request, _throttle_message(throttled))
         else:
-            self.state["email_code_id"] = verification.pk
-            self.state["email_sends"] = self.state.get("email_sends", 0) + 1
             state_save(request, self.state)
             messages.success(request, _("Un nouveau code a été envoyé. Vérifiez aussi vos spams."))
         return redirect("register-email")

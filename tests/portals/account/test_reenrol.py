@@ -79,3 +79,28 @@ def test_a_brand_new_account_without_factor_may_set_one_up(client, terms):
     user = f.UserFactory()
     client.force_login(user, backend="accounts.backends.EmailOrAhvBackend")
     assert client.get("/account/two_factor/setup/").status_code == 200
+
+
+def test_a_code_redeemed_meanwhile_from_another_browser_is_a_message_not_an_error(
+    reset_user, support, monkeypatch
+):
+    from django.utils import timezone
+
+    from accounts import registration as reg
+
+    issued = reenrol_code_issue(user=reset_user, by=support)
+    find = reg.registration_code_find
+
+    def found_then_redeemed_elsewhere(code):
+        # The other browser wins between this request's check and its redemption.
+        candidate = find(code)
+        RegistrationCode.objects.filter(pk=candidate.pk).update(
+            redeemed_at=timezone.now(), redeemed_by=reset_user)
+        return candidate
+
+    monkeypatch.setattr(reg, "registration_code_find", found_then_redeemed_elsewhere)
+    client = _password_only(reset_user)
+    response = client.post("/account/two_factor/reenrol/", {"code": issued.plain})
+    assert response.status_code == 200 and "pas valable" in response.content.decode()
+    assert client.get("/account/two_factor/setup/")["Location"] == "/account/two_factor/reenrol/"
+    assert SecurityEvent.objects.filter(kind="code_failure", detail__flow="reenrol").count() == 1
