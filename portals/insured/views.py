@@ -345,11 +345,27 @@ class SimulationPdfView(PersonMixin, View):
         return attachment(simulation_pdf(simulation), f"{name}.pdf")
 
 
-class SimulationRequestView(PersonMixin, View):
-    http_method_names = ["post"]
+class SimulationRequestView(PersonMixin, TemplateView):
+    """A formal request from a saved simulation: GET shows what happens next (who looks at it,
+    when, what the person receives); only the confirming POST files it."""
+
+    # Working days our pension team needs to answer (shown to the person, not enforced here).
+    WORKING_DAYS = 5
+
+    def get(self, request, pk: int):
+        simulation = ss.simulation_for(self.person, pk)
+        existing = simulation.requests.exclude(status="rejected").first()
+        if existing is not None:
+            return redirect("insured:request-detail", pk=existing.pk)
+        return render(request, "insured/simulations/request_confirm.html",
+                      self.get_context_data(simulation=simulation, kind=simulation.kind,
+                                            working_days=self.WORKING_DAYS,
+                                            contact=support_contact_for("insured")))
 
     def post(self, request, pk: int):
         simulation = ss.simulation_for(self.person, pk)
+        if request.POST.get("confirm") != "yes":
+            return redirect("insured:simulation-request", pk=simulation.pk)
         service_request = sim.service_request_from_simulation(
             simulation=simulation, user=request.user
         )
