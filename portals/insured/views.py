@@ -27,6 +27,7 @@ from accounts.selectors import support_contact_for
 from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
+from policies.countries import country_name
 from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
 from policies.models import (
     ChangeRequest,
@@ -136,7 +137,11 @@ class DocumentListView(PersonMixin, TemplateView):
 class DocumentDownloadView(PersonMixin, View):
     def get(self, request, pk: int):
         document = ps.document_for_insured(self.person, pk)
-        name = slugify(f"{document.title}-{document.year}") or "document"
+        # The year once: most titles already carry it ("Certificat de prévoyance 2026").
+        title = document.title_display
+        if document.year and str(document.year) not in title:
+            title = f"{title}-{document.year}"
+        name = slugify(title) or "document"
         if document.file:
             try:
                 handle = document.file.open("rb")
@@ -425,6 +430,8 @@ class ChangeDetailView(PersonMixin, TemplateView):
                 value = statuses.get(value, value)
             if key == "iban":
                 value = iban_masked(value)
+            if key == "country":
+                value = country_name(value)
             data.append((field_labels.get(key, key), value))
         context.update(item=change, change_data=data,
                        steps=status_timeline(RequestStatus, status=change.status,
