@@ -20,7 +20,7 @@ DJANGO_SIMILARITY = "ressembler à vos autres informations personnelles"
 
 def _helps(body: str) -> list[str]:
     return [html.unescape(re.sub(r"<[^>]+>", "", h))
-            for h in re.findall(r'<p class="help"[^>]*>(.*?)</p>', body, re.S)]
+            for h in re.findall(r'<(?:p|div) class="help"[^>]*>(.*?)</(?:p|div)>', body, re.S)]
 
 
 def test_the_password_change_page_shows_the_rule_once(client, insured):
