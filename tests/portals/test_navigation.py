@@ -67,3 +67,10 @@ def test_an_employer_admin_keeps_the_employer_home_on_the_profile(as_user, hr_ad
 def test_anonymous_visitors_logo_leads_to_the_landing_page(client):
     body = client.get(reverse("landing")).content.decode()
     assert brand_href(body) == reverse("landing")
+
+
+def test_the_404_page_leads_back_to_the_persons_portal(as_user, insured):
+    response = as_user(insured).get("/insured/documents/999999/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert f'class="button button-primary" href="{reverse("insured:home")}"' in body
