@@ -244,10 +244,10 @@ def test_the_profile_says_whom_to_ask_to_delete_the_account_per_portal(
     agency.save()
     insured_page = login_verified(client, insured).get("/profile/").content.decode()
     assert "Supprimer mon compte" in insured_page
-    assert "contactez Centre clients." in insured_page
+    assert "Contactez Centre clients." in insured_page
     hr_page = login_verified(Client(), hr_admin).get("/profile/").content.decode()
     assert "administrateur·rice du portail de votre entreprise" in hr_page
     assert "contactez Centre clients entreprises." in hr_page
     assert "+41 61 277 66 80" not in hr_page
     broker_page = login_verified(Client(), broker).get("/profile/").content.decode()
-    assert "contactez Marc Conseil." in broker_page
+    assert "Contactez Marc Conseil." in broker_page
