@@ -400,9 +400,10 @@ class AccessRequest(models.Model):
         verbose_name=_("agence de courtage"),
     )
     decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("décidée par"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
     # Access to a company or agency that already has portal users needs one of its admins (in
     # the portal) or a supervisor (in the admin) to confirm it before support may approve it.
@@ -477,6 +478,13 @@ class SupportContact(models.Model):
     phone = models.CharField(_("téléphone"), max_length=30)
     email = models.EmailField(_("e-mail"))
     hours = models.CharField(_("horaires"), max_length=200, blank=True)
+    # Name and hours in the reader's language (empty: the French text).
+    name_de = models.CharField(_("nom (allemand)"), max_length=200, blank=True)
+    name_it = models.CharField(_("nom (italien)"), max_length=200, blank=True)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
+    hours_de = models.CharField(_("horaires (allemand)"), max_length=200, blank=True)
+    hours_it = models.CharField(_("horaires (italien)"), max_length=200, blank=True)
+    hours_en = models.CharField(_("horaires (anglais)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("contact support")
@@ -484,6 +492,18 @@ class SupportContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+    @property
+    def name_display(self) -> str:
+        from policies.i18n import localized
+
+        return localized(self, "name")
+
+    @property
+    def hours_display(self) -> str:
+        from policies.i18n import localized
+
+        return localized(self, "hours")
 
 
 class VerificationCode(models.Model):

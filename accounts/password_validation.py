@@ -3,7 +3,9 @@
 At least 8 characters from digits, lower case, upper case and special characters, with at least
 3 of the 4 groups unless the password is a long passphrase (15 characters or more); at most 128
 characters, refused rather than truncated; not close to the e-mail address, the name or the AHV
-number. Django's own validators (common passwords, similarity, numeric) stay in the list too.
+number. Django's own checks (minimum length, common passwords, similarity, numeric) run inside
+this validator, so that it is the only one in AUTH_PASSWORD_VALIDATORS and every password form
+shows one rule text (this one), not Django's four help texts plus ours.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from django.contrib.auth import password_validation as django_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -64,9 +67,20 @@ class PasswordPolicyValidator:
         self.passphrase_length = passphrase_length
         self.max_length = max_length
         self.max_similarity = max_similarity
+        self.django_validators = [
+            django_validation.MinimumLengthValidator(min_length),
+            django_validation.UserAttributeSimilarityValidator(),
+            django_validation.CommonPasswordValidator(),
+            django_validation.NumericPasswordValidator(),
+        ]
 
     def validate(self, password: str, user=None) -> None:
         errors: list[ValidationError] = []
+        for validator in self.django_validators:
+            try:
+                validator.validate(password, user)
+            except ValidationError as error:
+                errors.extend(error.error_list)
         if len(password) > self.max_length:
             errors.append(ValidationError(
                 ngettext(

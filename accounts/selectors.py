@@ -94,6 +94,7 @@ class Contact:
     phone: str
     email: str
     hours: str = ""
+    kind: str = ""  # the portal (Membership.Kind) this contact is for
 
 
 def support_contacts_for_user(user: User | None) -> list[Contact]:
@@ -115,13 +116,15 @@ def support_contacts_for_user(user: User | None) -> list[Contact]:
                         name=agency.account_manager,
                         phone=agency.account_manager_phone,
                         email=agency.account_manager_email,
+                        kind=kind,
                     ))
             if any(c.label == str(_("Votre chargé·e de clientèle")) for c in contacts):
                 continue
         row = support_contact_for(kind)
         if row is not None:
-            contact = Contact(label=row.get_kind_display(), name=row.name, phone=row.phone,
-                              email=row.email, hours=row.hours)
+            contact = Contact(label=row.get_kind_display(), name=row.name_display,
+                              phone=row.phone, email=row.email, hours=row.hours_display,
+                              kind=kind)
             if all((c.phone, c.email) != (contact.phone, contact.email) for c in contacts):
                 contacts.append(contact)
     return contacts

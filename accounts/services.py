@@ -1031,5 +1031,7 @@ def mask_email(email: str) -> str:
 
 
 def mask_number(number: str) -> str:
-    digits = str(number)
-    return f"{digits[:3]} •• ••• •• {digits[-2:]}"
+    """One masking everywhere ("+41 79 *** ** 34"): policies.swiss.phone_masked."""
+    from policies.swiss import phone_masked
+
+    return phone_masked(str(number))

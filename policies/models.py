@@ -8,9 +8,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import swiss
+from .i18n import localized
 from .validators import normalize_ahv, normalize_uid, validate_ahv, validate_uid
 
 
@@ -49,6 +51,10 @@ class Plan(models.Model):
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("nom"), max_length=200)
+    # The name a person reads on their dashboard, in their language (empty: the French name).
+    name_de = models.CharField(_("nom (allemand)"), max_length=200, blank=True)
+    name_it = models.CharField(_("nom (italien)"), max_length=200, blank=True)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
     # [[from_age, rate], ...] e.g. [[25, "0.07"], [35, "0.10"], [45, "0.15"], [55, "0.18"]]
     savings_credits = models.JSONField(_("bonifications de vieillesse"), default=list, blank=True)
     projection_interest = models.DecimalField(
@@ -84,6 +90,11 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def name_display(self) -> str:
+        """The name in the current language."""
+        return localized(self, "name")
 
 
 class Contract(models.Model):
@@ -181,6 +192,12 @@ class InsuredPerson(models.Model):
     @property
     def is_pensioner(self) -> bool:
         return self.status == self.Status.PENSIONER
+
+    @property
+    def country_name(self) -> str:
+        from .countries import country_name
+
+        return country_name(self.country)
 
 
 class Certificate(models.Model):
@@ -461,6 +478,11 @@ class Document(models.Model):
 
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
     title = models.CharField(_("titre"), max_length=200)
+    # The title in the reader's language (empty: the French title, or for a certificate or a
+    # pension statement titled the standard way, the standard title translated).
+    title_de = models.CharField(_("titre (allemand)"), max_length=200, blank=True)
+    title_it = models.CharField(_("titre (italien)"), max_length=200, blank=True)
+    title_en = models.CharField(_("titre (anglais)"), max_length=200, blank=True)
     year = models.PositiveSmallIntegerField(_("année"))
     file = models.FileField(
         _("fichier"), storage=private_storage, upload_to=document_upload_to, blank=True
@@ -506,6 +528,20 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    STANDARD_TITLES = {
+        Category.CERTIFICATE: "Certificat de prévoyance %(year)s",
+        Category.PENSION_STATEMENT: "Attestation de rente %(year)s",
+    }
+
+    @property
+    def title_display(self) -> str:
+        """The title in the current language."""
+        title = localized(self, "title")
+        standard = self.STANDARD_TITLES.get(self.category)
+        if title == self.title and standard and self.title == standard % {"year": self.year}:
+            return gettext(standard) % {"year": self.year}
+        return title
 
     @cached_property
     def is_unread(self) -> bool:

@@ -40,6 +40,8 @@ CAPABILITIES: dict[tuple[str, str], frozenset[str]] = {
 GRANTED: dict[str, frozenset[str]] = {"grants_mutations": frozenset({"submit_mutations"})}
 
 SESSION_ACTIVE = "membership_{kind}"
+# The portal used last: the profile pages keep its navigation (portals.context_processors).
+SESSION_LAST_PORTAL = "portal_last"
 
 
 def capabilities_of(membership: Membership) -> frozenset[str]:
@@ -115,6 +117,8 @@ class PortalMixin:
         request.membership = membership
         request.capabilities = capabilities_of(membership)
         request.memberships_of_kind = current
+        if request.session.get(SESSION_LAST_PORTAL) != self.portal_kind:
+            request.session[SESSION_LAST_PORTAL] = self.portal_kind
         if self.required_capability and self.required_capability not in request.capabilities:
             raise PermissionDenied("capability not granted")
         return super().dispatch(request, *args, **kwargs)

@@ -1,8 +1,65 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from .access import SESSION_LAST_PORTAL
+
+
+@dataclass(frozen=True)
+class PortalNav:
+    """The header's navigation: the portal of the page, or on the profile pages (which belong to
+    no portal) the one the person used last, the only one they have, or the chooser."""
+
+    kind: str = ""  # "insured", "employer", "broker", "chooser" (several portals) or ""
+    home: str = ""  # where the logo leads
+    current: str = ""  # url name inside that portal, for aria-current
+    is_pensioner: bool = False
+
+
+def _portal_nav(request: HttpRequest) -> PortalNav:
+    from accounts.selectors import memberships_current
+    from portals.views import PORTAL_URLS
+
+    landing = reverse("landing")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not getattr(user, "is_verified", bool)():
+        return PortalNav(home=landing)
+    membership = getattr(request, "membership", None)
+    memberships = memberships_current(user)
+    kinds = {m.kind for m in memberships}
+    if membership is not None:
+        kind = membership.kind
+    elif request.session.get(SESSION_LAST_PORTAL) in kinds:
+        kind = request.session[SESSION_LAST_PORTAL]
+    elif len(kinds) == 1:
+        kind = next(iter(kinds))
+    elif kinds:
+        return PortalNav(kind="chooser", home=reverse("portal-chooser"))
+    else:
+        return PortalNav(home=reverse("admin:index") if user.is_staff else landing)
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match is not None and match.namespace == kind else ""
+    is_pensioner = False
+    if kind == "insured":
+        insured = membership or next(m for m in memberships if m.kind == kind)
+        from policies.models import InsuredPerson
+
+        is_pensioner = InsuredPerson.objects.filter(
+            pk=insured.insured_person_id, status=InsuredPerson.Status.PENSIONER
+        ).exists()
+    return PortalNav(kind=kind, home=reverse(PORTAL_URLS[kind]), current=current or "",
+                     is_pensioner=is_pensioner)
 
 
 def portal(request: HttpRequest) -> dict:
-    return {"FUND_NAME": settings.FUND_NAME, "DEBUG_OUTBOX": settings.DEBUG}
+    return {
+        "FUND_NAME": settings.FUND_NAME,
+        "DEBUG_OUTBOX": settings.DEBUG,
+        # Lazy: computed only by the templates that draw the header.
+        "portal_nav": SimpleLazyObject(lambda: _portal_nav(request)),
+    }

@@ -202,15 +202,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    # Groups, passphrase length, 128 maximum, e-mail/name/AHV (issue 3); Django's length check
-    # above gives the 8-character minimum.
-    {"NAME": "accounts.password_validation.PasswordPolicyValidator"},
-]
+# One validator: the house rule (groups, passphrase length, 128 maximum, e-mail/name/AHV), which
+# runs Django's length, similarity, common and numeric checks itself, so that every password form
+# shows one rule text.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.password_validation.PasswordPolicyValidator"}]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal-chooser"
 LOGOUT_REDIRECT_URL = "landing"

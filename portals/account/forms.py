@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -280,6 +281,38 @@ class UserDataForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class HousePasswordMixin:
+    """The new-password fields of the password forms: the registration's one rule text (not
+    Django's list of validator help texts), and the rule's errors under the new password, the
+    field they concern (Django puts them under the confirmation)."""
+
+    def _house_rule(self) -> None:
+        new1 = self.fields["new_password1"]
+        new1.help_text = PasswordPolicyValidator().get_help_text()
+        new1.label = _("Nouveau mot de passe")
+        self.fields["new_password2"].label = _("Répéter le nouveau mot de passe")
+        self.fields["new_password2"].help_text = ""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        if not self.has_error("new_password2", "password_mismatch"):
+            self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)
+
+
+class SetPasswordForm(HousePasswordMixin, auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._house_rule()
+
+
+class PasswordChangeForm(HousePasswordMixin, auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._house_rule()
+        self.fields["old_password"].label = _("Mot de passe actuel")
 
 
 class EmailCodeForm(forms.Form):

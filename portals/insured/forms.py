@@ -11,15 +11,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from policies.countries import COUNTRIES
 from policies.models import InsuredPerson
 from policies.swiss import chf, day, iban, number
 from portals.common.fields import ChfField, IbanField, PercentField, SwissDateField
 from simulations import engine
-
-COUNTRIES = [
-    ("CH", _("Suisse")), ("LI", _("Liechtenstein")), ("FR", _("France")), ("DE", _("Allemagne")),
-    ("IT", _("Italie")), ("AT", _("Autriche")), ("ES", _("Espagne")), ("PT", _("Portugal")),
-]
 
 
 def _today() -> date:

@@ -27,6 +27,7 @@ from accounts.selectors import support_contact_for
 from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
+from policies.countries import country_name
 from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
 from policies.models import (
     ChangeRequest,
@@ -136,7 +137,11 @@ class DocumentListView(PersonMixin, TemplateView):
 class DocumentDownloadView(PersonMixin, View):
     def get(self, request, pk: int):
         document = ps.document_for_insured(self.person, pk)
-        name = slugify(f"{document.title}-{document.year}") or "document"
+        # The year once: most titles already carry it ("Certificat de prévoyance 2026").
+        title = document.title_display
+        if document.year and str(document.year) not in title:
+            title = f"{title}-{document.year}"
+        name = slugify(title) or "document"
         if document.file:
             try:
                 handle = document.file.open("rb")
@@ -345,11 +350,27 @@ class SimulationPdfView(PersonMixin, View):
         return attachment(simulation_pdf(simulation), f"{name}.pdf")
 
 
-class SimulationRequestView(PersonMixin, View):
-    http_method_names = ["post"]
+class SimulationRequestView(PersonMixin, TemplateView):
+    """A formal request from a saved simulation: GET shows what happens next (who looks at it,
+    when, what the person receives); only the confirming POST files it."""
+
+    # Working days our pension team needs to answer (shown to the person, not enforced here).
+    WORKING_DAYS = 5
+
+    def get(self, request, pk: int):
+        simulation = ss.simulation_for(self.person, pk)
+        existing = simulation.requests.exclude(status="rejected").first()
+        if existing is not None:
+            return redirect("insured:request-detail", pk=existing.pk)
+        return render(request, "insured/simulations/request_confirm.html",
+                      self.get_context_data(simulation=simulation, kind=simulation.kind,
+                                            working_days=self.WORKING_DAYS,
+                                            contact=support_contact_for("insured")))
 
     def post(self, request, pk: int):
         simulation = ss.simulation_for(self.person, pk)
+        if request.POST.get("confirm") != "yes":
+            return redirect("insured:simulation-request", pk=simulation.pk)
         service_request = sim.service_request_from_simulation(
             simulation=simulation, user=request.user
         )
@@ -409,6 +430,8 @@ class ChangeDetailView(PersonMixin, TemplateView):
                 value = statuses.get(value, value)
             if key == "iban":
                 value = iban_masked(value)
+            if key == "country":
+                value = country_name(value)
             data.append((field_labels.get(key, key), value))
         context.update(item=change, change_data=data,
                        steps=status_timeline(RequestStatus, status=change.status,

@@ -74,7 +74,8 @@ def test_the_rule_is_written_for_people():
     assert "Au moins 8 caractères" in text and "15" in text and "128" in text
 
 
-def test_it_is_installed_next_to_djangos_validators(settings):
+def test_it_is_the_one_validator_and_runs_djangos_checks_too(settings):
     names = [v["NAME"] for v in settings.AUTH_PASSWORD_VALIDATORS]
-    assert "accounts.password_validation.PasswordPolicyValidator" in names
-    assert "django.contrib.auth.password_validation.CommonPasswordValidator" in names
+    assert names == ["accounts.password_validation.PasswordPolicyValidator"]
+    assert "password_too_common" in _codes("password1", None)
+    assert "password_too_short" in _codes("Ab1-", None)

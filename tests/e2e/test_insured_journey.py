@@ -63,7 +63,12 @@ def test_login_dashboard_certificate_pdf_retirement_request_seen_in_admin(
 
     page.get_by_role("button", name="Enregistrer la simulation").click()
     page.wait_for_url("**/insured/simulations/*/")
-    page.get_by_role("button", name="Faire une demande à partir de cette simulation").click()
+    page.get_by_role("link", name="Faire une demande à partir de cette simulation").click()
+    page.wait_for_url("**/insured/simulations/*/request/")
+    assert page.get_by_text("Ce qui se passe ensuite").is_visible()
+    shot(page, "insured-request-confirm-1280")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Envoyer la demande").click()
     page.wait_for_url("**/insured/requests/*/")
     case_number = page.locator(".lead").inner_text().split(":")[-1].strip()
     assert case_number.startswith("D-")

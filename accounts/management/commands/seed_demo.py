@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum import ean
 
+from accounts.demo_terms import DEMO_TERMS, DEMO_TERMS_VERSION
 from accounts.models import (
     BackupCode,
     BackupCodeDevice,
@@ -62,24 +63,8 @@ CITIES = [("1003", "Lausanne"), ("1201", "Genève"), ("2000", "Neuchâtel"), ("1
           ("1950", "Sion"), ("8001", "Zürich"), ("3011", "Bern"), ("6900", "Lugano"),
           ("4051", "Basel"), ("1400", "Yverdon-les-Bains")]
 
-TERMS_TEXT = {
-    "fr": ("Conditions d'utilisation du portail",
-           "1. Le portail donne accès à vos données de prévoyance professionnelle.\n\n"
-           "2. Vous gardez votre mot de passe et votre deuxième facteur secrets.\n\n"
-           "3. Les simulations sont indicatives; seul le règlement fait foi."),
-    "de": ("Nutzungsbedingungen des Portals",
-           "1. Das Portal gibt Ihnen Zugang zu Ihren Vorsorgedaten.\n\n"
-           "2. Sie halten Ihr Passwort und Ihren zweiten Faktor geheim.\n\n"
-           "3. Simulationen sind unverbindlich; massgebend ist das Reglement."),
-    "it": ("Condizioni d'uso del portale",
-           "1. Il portale dà accesso ai suoi dati di previdenza professionale.\n\n"
-           "2. Mantiene segreti la password e il secondo fattore.\n\n"
-           "3. Le simulazioni sono indicative; fa stato il regolamento."),
-    "en": ("Portal terms of use",
-           "1. The portal gives you access to your occupational pension data.\n\n"
-           "2. You keep your password and your second factor secret.\n\n"
-           "3. Simulations are indicative; the fund's regulations prevail."),
-}
+# Real-looking terms of use, per language and versioned: accounts/demo_terms.py.
+TERMS_TEXT = DEMO_TERMS
 
 
 def make_ahv(rng: random.Random, used: set[str]) -> str:
@@ -124,7 +109,7 @@ class Command(BaseCommand):
 
         for version_lang, (title, body) in TERMS_TEXT.items():
             Terms.objects.create(
-                version=1, language=version_lang, title=title, body=body, published_at=now
+                version=DEMO_TERMS_VERSION, language=version_lang, title=title, body=body, published_at=now
             )
         SupportContact.objects.create(
             kind="insured", name="Centre clients", phone="+41 21 555 66 80",
@@ -230,6 +215,37 @@ class Command(BaseCommand):
             code_hash=hash_code(DEMO_REGISTRATION_CODE), hint=DEMO_REGISTRATION_CODE[-4:],
             kind="insured", role="insured", insured_person=registration_person,
             expires_at=now + timedelta(days=3650),
+        )
+        self._translations()
+
+    def _translations(self) -> None:
+        """What support types in French, in the other portal languages too (help page contacts,
+        plan names, document titles): nothing French is left on a German, Italian or English
+        page. Certificates and pension statements translate their standard titles themselves."""
+        contacts = {
+            "insured": (("Kundencenter", "Centro clienti", "Customer centre"),
+                        ("Mo-Fr 8.00-12.00, 13.30-17.00 Uhr", "lu-ve 8.00-12.00, 13.30-17.00",
+                         "Mon-Fri 8:00-12:00, 13:30-17:00")),
+            "employer": (("Kundencenter Unternehmen", "Centro clienti aziende",
+                          "Customer centre for companies"),
+                         ("Mo-Fr 8.00-17.00 Uhr", "lu-ve 8.00-17.00", "Mon-Fri 8:00-17:00")),
+            "broker": (("Center für Vermittler", "Centro intermediari", "Broker centre"),
+                       ("Mo-Fr 8.00-17.00 Uhr", "lu-ve 8.00-17.00", "Mon-Fri 8:00-17:00")),
+        }
+        for kind, (names, hours) in contacts.items():
+            SupportContact.objects.filter(kind=kind).update(
+                name_de=names[0], name_it=names[1], name_en=names[2],
+                hours_de=hours[0], hours_it=hours[1], hours_en=hours[2],
+            )
+        plans = {
+            "bvg-minimum": ("BVG-Minimalplan", "Piano LPP minimo", "BVG minimum plan"),
+            "alpina-plus": ("Plan Alpina Plus", "Piano Alpina Plus", "Alpina Plus plan"),
+        }
+        for code, (de, it, en) in plans.items():
+            Plan.objects.filter(code=code).update(name_de=de, name_it=it, name_en=en)
+        Document.objects.filter(title="Contrat d'affiliation").update(
+            title_de="Anschlussvertrag", title_it="Contratto d'affiliazione",
+            title_en="Affiliation contract",
         )
 
     def _person(self, contract: Contract, rng: random.Random, used: set[str]) -> InsuredPerson:

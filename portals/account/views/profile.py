@@ -39,6 +39,7 @@ from portals.account.forms import (
     CodeForm,
     EmailChangeForm,
     MobileForm,
+    PasswordChangeForm,
     code_error,
 )
 from portals.common.reauth import RecentAuthRequiredMixin
@@ -71,6 +72,7 @@ class ProfileView(VerifiedMixin, TemplateView):
 class PasswordChangeView(VerifiedMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("profile")
+    form_class = PasswordChangeForm
 
     def form_valid(self, form):
         user = self.request.user

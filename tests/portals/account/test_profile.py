@@ -230,3 +230,24 @@ def test_after_a_password_change_this_session_stays_listed_and_endable(me, insur
         "new_password2": "Blue-Meadow-Lantern-42"})
     assert UserSession.objects.filter(user=insured,
                                       key_hash=session_key_hash(me.session.session_key)).exists()
+
+
+@pytest.mark.django_db
+def test_the_profile_says_whom_to_ask_to_delete_the_account_per_portal(
+        client, insured, hr_admin, broker, agency):
+    SupportContact.objects.create(kind="insured", name="Centre clients", phone="+41 61 277 66 80",
+                                  email="clients@example.ch")
+    SupportContact.objects.create(kind="employer", name="Centre clients entreprises",
+                                  phone="+41 61 277 66 81", email="entreprises@example.ch")
+    agency.account_manager = "Marc Conseil"
+    agency.account_manager_phone = "+41 21 555 00 11"
+    agency.save()
+    insured_page = login_verified(client, insured).get("/profile/").content.decode()
+    assert "Supprimer mon compte" in insured_page
+    assert "Contactez Centre clients." in insured_page
+    hr_page = login_verified(Client(), hr_admin).get("/profile/").content.decode()
+    assert "administrateur·rice du portail de votre entreprise" in hr_page
+    assert "contactez Centre clients entreprises." in hr_page
+    assert "+41 61 277 66 80" not in hr_page
+    broker_page = login_verified(Client(), broker).get("/profile/").content.decode()
+    assert "Contactez Marc Conseil." in broker_page

@@ -64,7 +64,7 @@ def test_lump_sum_share_out_of_range_is_a_field_message(as_user, insured, share)
     assert response.context["form"].errors["lump_sum_percent"]
 
 
-def test_save_then_pdf_then_one_click_request(as_user, insured):
+def test_save_then_pdf_then_confirmed_request(as_user, insured):
     client = as_user(insured)
     response = client.post(reverse("insured:simulation-retirement"),
                            {"retirement_age": "62", "lump_sum_percent": "30", "save": ""})
@@ -76,20 +76,16 @@ def test_save_then_pdf_then_one_click_request(as_user, insured):
     pdf = client.get(reverse("insured:simulation-pdf", args=[simulation.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf["Content-Disposition"]
-    made = client.post(reverse("insured:simulation-request", args=[simulation.pk]))
+    made = client.post(reverse("insured:simulation-request", args=[simulation.pk]),
+                       {"confirm": "yes"})
     request = ServiceRequest.objects.get()
     assert made["Location"] == reverse("insured:request-detail", args=[request.pk])
     assert request.case_number.startswith("D-") and request.status == "received"
     page = client.get(made["Location"]).content.decode()
     assert request.case_number in page and "Reçue" in page and "En traitement" in page
-    # A second click gives the same request.
-    client.post(reverse("insured:simulation-request", args=[simulation.pk]))
+    # A second confirmation gives the same request.
+    client.post(reverse("insured:simulation-request", args=[simulation.pk]), {"confirm": "yes"})
     assert ServiceRequest.objects.count() == 1
-
-
-def test_request_view_refuses_get(as_user, insured, simulation):
-    assert as_user(insured).get(
-        reverse("insured:simulation-request", args=[simulation.pk])).status_code == 405
 
 
 def test_buy_in_shows_maximum_and_tax_saving(as_user, insured, certificate):
