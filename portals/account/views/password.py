@@ -7,7 +7,6 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -25,6 +24,7 @@ from portals.account.forms import (
     BackupCodeResetForm,
     CodeForm,
     LoginIdentifierForm,
+    SetPasswordForm,
     code_error,
 )
 

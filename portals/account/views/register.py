@@ -29,6 +29,7 @@ from accounts import registration as reg
 from accounts.models import RegistrationCode, Terms
 from accounts.services import CodeCheck, terms_current_version
 from policies.models import InsuredPerson
+from policies.swiss import phone_masked
 from portals.access import VerifiedMixin
 from portals.account.forms import (
     EMAIL_OTHER_THAN_CODE,
@@ -406,9 +407,8 @@ class FactorConfirmView(WizardStep):
     def extra(self) -> dict:
         data = self.state
         if data.get("factor") == "sms":
-            number = PhoneNumber.from_string(data["phone"]).as_international
-            masked = number[:-5] + "•• ••" if len(number) > 6 else number
-            # No line break inside the number on a narrow screen.
+            # One mask everywhere; no line break inside the number on a narrow screen.
+            masked = phone_masked(data["phone"])
             return {"factor": "sms", "phone_masked": masked.replace(" ", "\u00a0")}
         secret = b32encode(unhexlify(data["factor_key"])).decode()
         account = data.get("email", "")
