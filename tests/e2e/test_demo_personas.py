@@ -42,7 +42,7 @@ def _login(page, username: str) -> None:
         ("pensioner@demo.ch", "/insured/", "Jean"),
         ("hr@demo.ch", "/employer/", "Horlogerie du Léman SA"),
         ("broker@demo.ch", "/broker/", "Brunner Assurances"),
-        ("agency@demo.ch", "/broker/", "Vue de toute l&#39;agence"),
+        ("agency@demo.ch", "/broker/", "Vue de toute l'agence"),
         ("broker2@demo.ch", "/broker/", "Ticino Broker SA"),
     ],
 )
