@@ -48,3 +48,12 @@ def test_the_dashboard_asks_a_fixed_number_of_queries(as_user, broker, agency, p
         policy_under(agency, broker, number=f"P-83{i:04d}", first_name="N", last_name=f"C{i}")
     with django_assert_max_num_queries(14):
         client.get(reverse("broker:home"))
+
+
+@pytest.mark.parametrize("language,expected", [("de", "Policenauskunft"),
+                                               ("it", "Informazioni sulla polizza"),
+                                               ("en", "Policy inquiry")])
+def test_the_dashboard_speaks_the_chosen_language(as_user, broker, policy, language, expected):
+    client = as_user(broker)
+    client.cookies["django_language"] = language
+    assert expected in client.get(reverse("broker:home")).content.decode()
