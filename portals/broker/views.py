@@ -251,9 +251,11 @@ class PaymentsView(ListMixin, BrokerMixin, ListView):
         Column("amount", gettext_lazy("Montant (CHF)"), "amount", numeric=True),
         Column("status", gettext_lazy("Statut"), "get_status_display"),
         Column("paid", gettext_lazy("Payée le"), "paid_date"),
-        Column("days", gettext_lazy("Jours de retard"), lambda p: ps.premium_days_overdue(p),
-               numeric=True),
-        Column("dunning", gettext_lazy("Niveau de rappel"), "get_dunning_level_display"),
+        # Empty rather than 0 / "no reminder" on the many premiums that are not late.
+        Column("days", gettext_lazy("Jours de retard"),
+               lambda p: ps.premium_days_overdue(p) or None, numeric=True),
+        Column("dunning", gettext_lazy("Niveau de rappel"),
+               lambda p: p.get_dunning_level_display() if p.dunning_level else None),
     ]
     paginate_by = 50
     export_name = "paiements"
