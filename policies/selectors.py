@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -15,6 +16,7 @@ from accounts.models import Membership
 
 from .models import (
     OPEN_REQUEST_STATUSES,
+    Agency,
     Beneficiary,
     Certificate,
     ChangeRequest,
@@ -284,6 +286,25 @@ def _broker_membership(membership: Membership) -> Membership:
     return membership
 
 
+AGENCY_CACHE_SECONDS = 5 * 60
+
+
+def agency_cache_key(agency_id: int) -> str:
+    return f"agency:v1:{agency_id}"
+
+
+def agency_for(membership: Membership) -> Agency:
+    """The membership's agency (name, account manager) for every broker page, from the shared
+    cache; a save of the agency drops it (policies.signals)."""
+    membership = _broker_membership(membership)
+    key = agency_cache_key(membership.agency_id)
+    agency = cache.get(key)
+    if agency is None:
+        agency = Agency.objects.get(pk=membership.agency_id)
+        cache.set(key, agency, AGENCY_CACHE_SECONDS)
+    return agency
+
+
 def mandates_for_broker(membership: Membership, *, agency_wide: bool = False,
                         today: date | None = None) -> QuerySet[Mandate]:
     """The mandates in force today: the agency's (agency_wide) or the broker's own."""
@@ -315,22 +336,53 @@ def policies_for_broker(membership: Membership, *, agency_wide: bool = False) ->
     return Policy.objects.filter(_mandate_filter(membership, agency_wide, "mandates__"))
 
 
-def broker_portfolio(membership: Membership, *, agency_wide: bool = False) -> QuerySet[Policy]:
-    """The portfolio page's rows: the policy, its holder and whether a premium is overdue, in
-    one query whatever the portfolio's size."""
-    overdue = Premium.objects.filter(policy=OuterRef("pk"), status=Premium.Status.OVERDUE)
-    return (
-        policies_for_broker(membership, agency_wide=agency_wide)
-        .select_related("holder")
-        .annotate(has_overdue=Exists(overdue))
-    )
+def _overdue() -> Exists:
+    return Exists(Premium.objects.filter(policy=OuterRef("pk"), status=Premium.Status.OVERDUE))
+
+
+def broker_portfolio(membership: Membership, *, agency_wide: bool = False,
+                     with_overdue: bool = True) -> QuerySet[Policy]:
+    """The portfolio's rows: the policy and its holder, and whether a premium is overdue.
+
+    A list page asks `with_overdue=False` and then `policies_mark_overdue` for its one page of
+    rows: as an annotation, PostgreSQL hashes every overdue premium of the fund to sort the
+    agency's 5,000 rows, for the 25 it shows."""
+    policies = policies_for_broker(membership, agency_wide=agency_wide).select_related("holder")
+    return policies.annotate(has_overdue=_overdue()) if with_overdue else policies
+
+
+def policies_with_overdue(policies: QuerySet[Policy], overdue: bool) -> QuerySet[Policy]:
+    """Only the policies with (or without) an overdue premium."""
+    return policies.filter(_overdue()) if overdue else policies.exclude(_overdue())
+
+
+def policies_mark_overdue(policies: list[Policy]) -> list[Policy]:
+    """Sets has_overdue on these policies (one page of a list), in one query."""
+    late = set(Premium.objects.filter(
+        policy_id__in=[p.pk for p in policies], status=Premium.Status.OVERDUE,
+    ).values_list("policy_id", flat=True).distinct())
+    for policy in policies:
+        policy.has_overdue = policy.pk in late
+    return policies
+
+
+PRODUCTS_CACHE_SECONDS = 10 * 60
 
 
 def broker_products(membership: Membership, *, agency_wide: bool = False) -> list[str]:
-    return list(
-        policies_for_broker(membership, agency_wide=agency_wide)
-        .order_by("product").values_list("product", flat=True).distinct()
-    )
+    """The products in the portfolio, for its filter: kept in the shared cache for ten minutes
+    (a new product shows up in the filter within that time)."""
+    membership = _broker_membership(membership)
+    key = (f"broker-products:v1:{membership.agency_id}:"
+           f"{'all' if agency_wide else membership.user_id}")
+    products = cache.get(key)
+    if products is None:
+        products = list(
+            policies_for_broker(membership, agency_wide=agency_wide)
+            .order_by("product").values_list("product", flat=True).distinct()
+        )
+        cache.set(key, products, PRODUCTS_CACHE_SECONDS)
+    return products
 
 
 def policy_for_broker(membership: Membership, number: str | None, *,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -321,23 +322,34 @@ POLICY_LOOKUPS_PER_HOUR = 60
 POLICY_LOOKUP_WINDOW = timedelta(hours=1)
 
 
+def _lookup_key(user: User, number: str) -> str:
+    return f"policy-lookup:v1:{user.pk}:{number}"
+
+
 def policy_lookup_take(*, user: User, number: str, found: bool) -> bool:
     """Whether the user may see the answer for this policy number now; records it if so.
 
     At most 60 different numbers an hour per user, hits and misses alike (a miss must cost the
     same as a hit, or the limit would tell them apart), counted in the database so every web
     process sees the same count. Opening the same policy again (its other tab, its PDF) within
-    the hour costs nothing. `found` is kept for support: who looked for what."""
-    since = timezone.now() - POLICY_LOOKUP_WINDOW
-    seen = PolicyLookup.objects.filter(user=user, at__gte=since).aggregate(
-        numbers=models.Count("number", distinct=True),
-        this=models.Count("pk", filter=models.Q(number=number)),
-    )
-    if seen["this"]:
+    the hour costs nothing, and the shared cache remembers it so that costs no query either.
+    `found` is kept for support: who looked for what."""
+    key = _lookup_key(user, number)
+    if cache.get(key):
         return True
-    if seen["numbers"] >= POLICY_LOOKUPS_PER_HOUR:
+    now = timezone.now()
+    seen = PolicyLookup.objects.filter(user=user, at__gte=now - POLICY_LOOKUP_WINDOW).aggregate(
+        numbers=models.Count("number", distinct=True),
+        first=models.Min("at", filter=models.Q(number=number)),
+    )
+    if seen["first"] is not None:
+        remaining = seen["first"] + POLICY_LOOKUP_WINDOW - now
+    elif seen["numbers"] >= POLICY_LOOKUPS_PER_HOUR:
         return False
-    PolicyLookup.objects.create(user=user, number=number[:20], found=found)
+    else:
+        PolicyLookup.objects.create(user=user, number=number[:20], found=found, at=now)
+        remaining = POLICY_LOOKUP_WINDOW
+    cache.set(key, 1, max(int(remaining.total_seconds()), 1))
     return True
 
 

@@ -40,7 +40,7 @@ class BrokerMixin(BrokerPortalMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["agency"] = self.request.membership.agency
+        context["agency"] = ps.agency_for(self.request.membership)
         context["agency_wide"] = self.scope["agency_wide"]
         return context
 
@@ -157,7 +157,7 @@ PAYMENT_STATES = [("overdue", gettext_lazy("Prime(s) en retard")),
 
 
 def _payment_state(queryset, value: str):
-    return queryset.filter(has_overdue=value == "overdue")
+    return ps.policies_with_overdue(queryset, value == "overdue")
 
 
 def _holder_name(policy: Policy) -> str:
@@ -191,12 +191,43 @@ class PortfolioView(ListMixin, BrokerMixin, ListView):
     export_name = "portefeuille"
 
     def get_base_queryset(self):
-        return ps.broker_portfolio(self.request.membership, **self.scope)
+        # The overdue flag as an annotation only for an export (every row); a page marks its
+        # own rows in one query (policies_mark_overdue).
+        exporting = self.request.GET.get("export") in self.export_formats
+        return ps.broker_portfolio(self.request.membership, **self.scope,
+                                   with_overdue=exporting)
+
+    def paginate_queryset(self, queryset, page_size):
+        if not (self.search_query or self.active_filters):
+            # The whole portfolio: its size is the number of mandates, counted on their own
+            # index instead of joining 5,000 policies out of the fund's 100,000.
+            queryset = KnownCount(queryset, ps.mandates_for_broker(
+                self.request.membership, **self.scope).count())
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = ps.policies_mark_overdue(list(rows))
+        return paginator, page, page.object_list, is_paginated
 
     def search(self, queryset, query):
         return queryset.filter(policy_or_name_match(query, number="number",
                                                     names=("holder__last_name",
                                                            "holder__first_name")))
+
+
+class KnownCount:
+    """A queryset whose row count is already known: the paginator asks it, not the database."""
+
+    def __init__(self, queryset, count: int) -> None:
+        self.queryset, self._count = queryset, count
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self.queryset[index]
 
 
 def policy_or_name_match(query: str, *, number: str, names: tuple[str, ...]) -> Q:
