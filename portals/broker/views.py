@@ -40,7 +40,10 @@ class BrokerMixin(BrokerPortalMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["agency"] = ps.agency_for(self.request.membership)
+        agency = ps.agency_for(self.request.membership)
+        # The header names the membership's target (its agency): from the cache too.
+        self.request.membership.agency = agency
+        context["agency"] = agency
         context["agency_wide"] = self.scope["agency_wide"]
         return context
 
