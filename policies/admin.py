@@ -107,6 +107,12 @@ class PremiumInline(admin.TabularInline):
 class MandateInline(admin.TabularInline):
     model = models.Mandate
     extra = 0
+    raw_id_fields = ("broker",)
+
+
+class BeneficiaryInline(admin.TabularInline):
+    model = models.Beneficiary
+    extra = 0
 
 
 @admin.register(models.Policy)
@@ -114,9 +120,9 @@ class PolicyAdmin(SecureModelAdmin):
     list_display = ("number", "product", "holder", "premium", "frequency", "status")
     list_filter = ("status", "frequency", "product")
     search_fields = ("number", "holder__last_name")
-    raw_id_fields = ("holder",)
+    raw_id_fields = ("holder", "insured")
     list_select_related = ("holder",)
-    inlines = [MandateInline, PolicyValueInline, PremiumInline]
+    inlines = [MandateInline, BeneficiaryInline, PolicyValueInline, PremiumInline]
 
 
 class MutationEventInline(admin.TabularInline):
@@ -269,3 +275,71 @@ class ChangeRequestAdmin(SecureModelAdmin):
                 )
         if done:
             self.message_user(request, f"{done} {done_label}", messages.SUCCESS)
+
+
+# --- broker portal (issue 11) --------------------------------------------------------------------
+
+@admin.register(models.CommissionRule)
+class CommissionRuleAdmin(SecureModelAdmin):
+    list_display = ("product", "agency", "first_year_rate", "renewal_rate", "clawback_months",
+                    "valid_from", "valid_until")
+    list_filter = ("product", "agency")
+    search_fields = ("product", "agency__name")
+    raw_id_fields = ("agency",)
+
+
+class CommissionLineInline(admin.TabularInline):
+    model = models.CommissionLine
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("policy", "kind", "basis", "rate", "amount")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.CommissionStatement)
+class CommissionStatementAdmin(SecureModelAdmin):
+    """Statements are computed, never typed: support recomputes them from the data."""
+
+    list_display = ("agency", "broker", "period_kind", "period_start", "period_end", "total",
+                    "computed_at")
+    list_filter = ("period_kind", "agency")
+    date_hierarchy = "period_start"
+    search_fields = ("agency__name", "broker__email")
+    list_select_related = ("agency", "broker")
+    readonly_fields = ("agency", "broker", "period_kind", "period_start", "period_end", "total",
+                       "computed_at")
+    inlines = [CommissionLineInline]
+    actions = ["recompute"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Recalculer les décomptes choisis (toute la période de "
+                                "l'agence)"), permissions=["change"])
+    def recompute(self, request, queryset):
+        periods = {(s.agency_id, s.period_kind, s.period_start) for s in queryset}
+        for agency_id, kind, start in sorted(periods):
+            services.commission_statements_compute(
+                agency=models.Agency.objects.get(pk=agency_id), period_kind=kind, day=start)
+        self.message_user(request, _("%(n)s période(s) recalculée(s).") % {"n": len(periods)},
+                          messages.SUCCESS)
+
+
+@admin.register(models.PolicyLookup)
+class PolicyLookupAdmin(SecureModelAdmin):
+    """Who looked up which policy number (read only): enumeration attempts show here."""
+
+    list_display = ("at", "user", "number", "found")
+    list_filter = ("found",)
+    date_hierarchy = "at"
+    search_fields = ("number", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("at", "user", "number", "found")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

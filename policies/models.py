@@ -308,6 +308,10 @@ class PolicyHolder(models.Model):
         verbose_name = _("preneur d'assurance")
         verbose_name_plural = _("preneurs d'assurance")
         ordering = ["last_name", "first_name"]
+        # A portfolio sorted by client walks this index and stops after one page, instead of
+        # sorting the agency's 5,000 policies (bench/broker.py).
+        indexes = [models.Index(fields=["last_name", "first_name", "id"],
+                                name="holder_name_idx")]
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name}"
@@ -340,6 +344,14 @@ class Policy(models.Model):
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("échéance"))
     sum_insured = models.DecimalField(_("capital assuré"), **MONEY, default=Decimal("0"))
+    # Broker portal: the insured life when it is not the holder, and when a surrender or a lapse
+    # ended the policy (commissions of its first year are clawed back within the rule's period).
+    insured = models.ForeignKey(
+        PolicyHolder, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="insured_policies", verbose_name=_("personne assurée"),
+        help_text=_("Vide : le preneur d'assurance est la personne assurée."),
+    )
+    terminated_on = models.DateField(_("rachetée ou échue le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("police")
@@ -359,6 +371,11 @@ class Mandate(models.Model):
     )
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
+    # The agency's broker in charge; empty: the agency's own (only its admins see the policy).
+    broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="broker_mandates", verbose_name=_("courtier"),
+    )
 
     class Meta:
         verbose_name = _("mandat")
@@ -386,6 +403,13 @@ class Premium(models.Model):
         DUE = "due", _("À payer")
         PAID = "paid", _("Payée")
         OVERDUE = "overdue", _("En retard")
+        CANCELLED = "cancelled", _("Annulée")
+
+    class Dunning(models.IntegerChoices):
+        NONE = 0, _("Aucun rappel")
+        FIRST = 1, _("1er rappel")
+        SECOND = 2, _("2e rappel")
+        FORMAL_NOTICE = 3, _("Sommation (art. 20 LCA)")
 
     policy = models.ForeignKey(
         Policy, on_delete=models.CASCADE, related_name="premiums", verbose_name=_("police")
@@ -393,12 +417,20 @@ class Premium(models.Model):
     due_date = models.DateField(_("échéance"))
     amount = models.DecimalField(_("montant"), **MONEY)
     paid_date = models.DateField(_("payée le"), null=True, blank=True)
-    status = models.CharField(_("statut"), max_length=8, choices=Status.choices)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices)
+    dunning_level = models.PositiveSmallIntegerField(
+        _("niveau de rappel"), choices=Dunning.choices, default=Dunning.NONE
+    )
+    # A paid premium that was reversed (refund, cancelled cover): its commission is taken back.
+    cancelled_date = models.DateField(_("annulée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("prime")
         verbose_name_plural = _("primes")
         ordering = ["-due_date"]
+        # Overdue premiums are few: the portfolio's "has an overdue premium" reads only them.
+        indexes = [models.Index(fields=["policy"], name="premium_overdue_idx",
+                                condition=models.Q(status="overdue"))]
 
 
 class Mutation(models.Model):
@@ -644,3 +676,13 @@ class ChangeRequestEvent(RequestEvent):
 
     class Meta(RequestEvent.Meta):
         pass
+
+
+# --- broker portal (issue 11): beneficiaries, commission rules and statements, lookups ----------
+from .models_broker import (  # noqa: E402, F401
+    Beneficiary,
+    CommissionLine,
+    CommissionRule,
+    CommissionStatement,
+    PolicyLookup,
+)

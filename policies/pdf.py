@@ -13,8 +13,16 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from . import letterhead
-from .models import Certificate, InsuredPerson, PensionPayment
-from .swiss import chf, day
+from .models import (
+    Certificate,
+    CommissionLine,
+    CommissionStatement,
+    InsuredPerson,
+    PensionPayment,
+    Policy,
+    PolicyValue,
+)
+from .swiss import amount, chf, day, percent
 
 # A block is ("h", text) | ("p", text) | ("facts", [(label, value), ...])
 # | ("table", [header, ...], [[cell, ...], ...])
@@ -165,3 +173,59 @@ def _flat(value) -> str:
         text = json.dumps(value, ensure_ascii=False)
         return text if len(text) < 80 else text[:77] + "…"
     return str(value)
+
+
+# --- broker portal (issue 11) --------------------------------------------------------------------
+
+def _policy_block(policy: Policy) -> Block:
+    insured = policy.insured or policy.holder
+    return ("facts", [
+        (_("Numéro de police"), policy.number),
+        (_("Produit"), policy.product),
+        (_("Preneur d'assurance"), f"{policy.holder.first_name} {policy.holder.last_name}"),
+        (_("Personne assurée"), f"{insured.first_name} {insured.last_name}"),
+        (_("Statut"), policy.get_status_display()),
+    ])
+
+
+def valuation_statement_pdf(policy: Policy, values: Sequence[PolicyValue]) -> bytes:
+    """The surrender value on its reference date and its history, for the broker's client."""
+    current = values[-1] if values else None
+    title = _("Attestation de valeur de rachat")
+    return pdf_build(title, [
+        _policy_block(policy),
+        ("h", _("Valeur actuelle")),
+        ("facts", [
+            (_("Valeur de rachat"), chf(current.surrender_value) if current else "–"),
+            (_("Date de référence"), day(current.date) if current else "–"),
+            (_("Capital assuré"), chf(policy.sum_insured)),
+        ]),
+        ("h", _("Historique")),
+        ("table", [_("Date de valeur"), _("Valeur de rachat")], [
+            [day(v.date), chf(v.surrender_value)] for v in reversed(values)
+        ]),
+        ("p", _("Valeur indicative à la date de référence ; la valeur de rachat effective est "
+                "calculée au jour du rachat.")),
+    ], subject=title)
+
+
+def commission_statement_pdf(statement: CommissionStatement,
+                             lines: Sequence[CommissionLine]) -> bytes:
+    title = _("Décompte de commissions du %(start)s au %(end)s") % {
+        "start": day(statement.period_start), "end": day(statement.period_end)}
+    broker = statement.broker
+    return pdf_build(title, [
+        ("facts", [
+            (_("Agence"), statement.agency.name),
+            (_("Courtier"), f"{broker.first_name} {broker.last_name}" if broker
+             else _("Agence (sans courtier attitré)")),
+            (_("Calculé le"), day(timezone.localtime(statement.computed_at))),
+        ]),
+        ("table", [_("Police"), _("Client"), _("Type"), _("Base"), _("Taux"), _("Montant")], [
+            [ln.policy.number, f"{ln.policy.holder.last_name} {ln.policy.holder.first_name}",
+             ln.get_kind_display(), amount(ln.basis), percent(ln.rate, 2), amount(ln.amount)]
+            for ln in lines
+        ]),
+        ("facts", [(_("Total (CHF)"), amount(statement.total))]),
+        ("p", _("Les annulations et les reprises de commission figurent en négatif.")),
+    ], subject=_("Décompte de commissions"))

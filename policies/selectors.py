@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -13,14 +16,21 @@ from accounts.models import Membership
 
 from .models import (
     OPEN_REQUEST_STATUSES,
+    Agency,
+    Beneficiary,
     Certificate,
     ChangeRequest,
+    CommissionLine,
+    CommissionStatement,
     Document,
     InsuredPerson,
+    Mandate,
     Pension,
     PensionPayment,
     Policy,
     PolicyHolder,
+    PolicyValue,
+    Premium,
 )
 
 
@@ -54,25 +64,6 @@ def employer_staff_counts(membership: Membership) -> dict[str, int]:
         total=Count("pk"),
     )
     return counts
-
-
-def policies_for_broker(membership: Membership) -> QuerySet[Policy]:
-    if membership.kind != Membership.Kind.BROKER:
-        raise Http404
-    today = timezone.localdate()
-    return Policy.objects.filter(
-        Q(mandates__end_date__isnull=True) | Q(mandates__end_date__gte=today),
-        mandates__agency_id=membership.agency_id,
-        mandates__start_date__lte=today,
-    ).distinct()
-
-
-def broker_counts(membership: Membership) -> dict[str, int]:
-    policies = policies_for_broker(membership)
-    return {
-        "policies": policies.count(),
-        "clients": PolicyHolder.objects.filter(policies__in=policies).distinct().count(),
-    }
 
 
 # --- insured portal ------------------------------------------------------------------------------
@@ -263,4 +254,262 @@ def personal_data(person: InsuredPerson, user) -> dict:
             {"kind": e.kind, "at": e.created_at.isoformat(), "ip_address": e.ip_address}
             for e in SecurityEvent.objects.filter(user=user).order_by("-created_at")[:200]
         ],
+    }
+
+
+# --- broker portal (issue 11) --------------------------------------------------------------------
+# Everything a broker sees comes through the mandates in force today of the active membership's
+# agency: the broker's own mandates, or the whole agency's when the membership may see it (the
+# view passes agency_wide from its capabilities, never from a role name).
+
+POLICY_PREFIX = "P"
+_POLICY_SEPARATORS = re.compile(r"[\s\-./_'’]+")
+_POLICY_COMPACT = re.compile(r"([A-Z]{1,3})?(\d{3,12})")
+NEW_DOCUMENT_DAYS = 30
+
+
+def policy_number_normalize(text: str | None) -> str | None:
+    """The policy number as stored ("P-700001") from what a person types: "p 700 001",
+    "P700001", "P.700.001", "700001"; None when it cannot be a policy number at all."""
+    if not text or len(text) > 40:
+        return None
+    compact = _POLICY_SEPARATORS.sub("", text).upper()
+    match = _POLICY_COMPACT.fullmatch(compact)
+    if match is None:
+        return None
+    return f"{match.group(1) or POLICY_PREFIX}-{match.group(2)}"
+
+
+def _broker_membership(membership: Membership) -> Membership:
+    if membership.kind != Membership.Kind.BROKER or membership.agency_id is None:
+        raise Http404
+    return membership
+
+
+AGENCY_CACHE_SECONDS = 5 * 60
+
+
+def agency_cache_key(agency_id: int) -> str:
+    return f"agency:v1:{agency_id}"
+
+
+def agency_for(membership: Membership) -> Agency:
+    """The membership's agency (name, account manager) for every broker page, from the shared
+    cache; a save of the agency drops it (policies.signals)."""
+    membership = _broker_membership(membership)
+    key = agency_cache_key(membership.agency_id)
+    agency = cache.get(key)
+    if agency is None:
+        agency = Agency.objects.get(pk=membership.agency_id)
+        cache.set(key, agency, AGENCY_CACHE_SECONDS)
+    return agency
+
+
+def mandates_for_broker(membership: Membership, *, agency_wide: bool = False,
+                        today: date | None = None) -> QuerySet[Mandate]:
+    """The mandates in force today: the agency's (agency_wide) or the broker's own."""
+    membership = _broker_membership(membership)
+    today = today or timezone.localdate()
+    mandates = Mandate.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        agency_id=membership.agency_id, start_date__lte=today,
+    )
+    if not agency_wide:
+        mandates = mandates.filter(broker_id=membership.user_id)
+    return mandates
+
+
+def _mandate_filter(membership: Membership, agency_wide: bool, prefix: str) -> Q:
+    """The same scope as a filter through `prefix` ("mandates__", "policy__mandates__"): one
+    join on the (agency, policy) unique index, so a policy is never listed twice."""
+    membership = _broker_membership(membership)
+    today = timezone.localdate()
+    scope = Q(**{f"{prefix}agency_id": membership.agency_id,
+                 f"{prefix}start_date__lte": today}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today}))
+    if not agency_wide:
+        scope &= Q(**{f"{prefix}broker_id": membership.user_id})
+    return scope
+
+
+def policies_for_broker(membership: Membership, *, agency_wide: bool = False) -> QuerySet[Policy]:
+    return Policy.objects.filter(_mandate_filter(membership, agency_wide, "mandates__"))
+
+
+def _overdue() -> Exists:
+    return Exists(Premium.objects.filter(policy=OuterRef("pk"), status=Premium.Status.OVERDUE))
+
+
+def broker_portfolio(membership: Membership, *, agency_wide: bool = False,
+                     with_overdue: bool = True) -> QuerySet[Policy]:
+    """The portfolio's rows: the policy and its holder, and whether a premium is overdue.
+
+    A list page asks `with_overdue=False` and then `policies_mark_overdue` for its one page of
+    rows: as an annotation, PostgreSQL hashes every overdue premium of the fund to sort the
+    agency's 5,000 rows, for the 25 it shows."""
+    policies = policies_for_broker(membership, agency_wide=agency_wide).select_related("holder")
+    return policies.annotate(has_overdue=_overdue()) if with_overdue else policies
+
+
+def policies_with_overdue(policies: QuerySet[Policy], overdue: bool) -> QuerySet[Policy]:
+    """Only the policies with (or without) an overdue premium."""
+    return policies.filter(_overdue()) if overdue else policies.exclude(_overdue())
+
+
+def policies_mark_overdue(policies: list[Policy]) -> list[Policy]:
+    """Sets has_overdue on these policies (one page of a list), in one query."""
+    late = set(Premium.objects.filter(
+        policy_id__in=[p.pk for p in policies], status=Premium.Status.OVERDUE,
+    ).values_list("policy_id", flat=True).distinct())
+    for policy in policies:
+        policy.has_overdue = policy.pk in late
+    return policies
+
+
+PRODUCTS_CACHE_SECONDS = 10 * 60
+
+
+def broker_products(membership: Membership, *, agency_wide: bool = False) -> list[str]:
+    """The products in the portfolio, for its filter: kept in the shared cache for ten minutes
+    (a new product shows up in the filter within that time)."""
+    membership = _broker_membership(membership)
+    key = (f"broker-products:v1:{membership.agency_id}:"
+           f"{'all' if agency_wide else membership.user_id}")
+    products = cache.get(key)
+    if products is None:
+        products = list(
+            policies_for_broker(membership, agency_wide=agency_wide)
+            .order_by("product").values_list("product", flat=True).distinct()
+        )
+        cache.set(key, products, PRODUCTS_CACHE_SECONDS)
+    return products
+
+
+def policy_for_broker(membership: Membership, number: str | None, *,
+                      agency_wide: bool = False) -> Policy | None:
+    """The policy with this number if the membership may see it, else None: a number under
+    another agency's (or another broker's, or an ended) mandate answers exactly like one that
+    does not exist, with the same single query."""
+    number = policy_number_normalize(number)
+    if number is None:
+        return None
+    return (
+        policies_for_broker(membership, agency_wide=agency_wide)
+        .select_related("holder", "insured")
+        .filter(number=number)
+        .first()
+    )
+
+
+def policy_values_history(policy: Policy) -> list[PolicyValue]:
+    return list(policy.values.order_by("date"))
+
+
+def policy_beneficiaries(policy: Policy) -> list[Beneficiary]:
+    return list(policy.beneficiaries.order_by("rank", "pk"))
+
+
+def clients_for_broker(membership: Membership, *,
+                       agency_wide: bool = False) -> QuerySet[PolicyHolder]:
+    return PolicyHolder.objects.filter(
+        Exists(policies_for_broker(membership, agency_wide=agency_wide)
+               .filter(holder_id=OuterRef("pk")))
+    )
+
+
+def client_for_broker(membership: Membership, pk: int, *,
+                      agency_wide: bool = False) -> PolicyHolder:
+    client = clients_for_broker(membership, agency_wide=agency_wide).filter(pk=pk).first()
+    if client is None:
+        raise Http404
+    return client
+
+
+def client_policies(membership: Membership, client: PolicyHolder, *,
+                    agency_wide: bool = False) -> list[Policy]:
+    return list(
+        broker_portfolio(membership, agency_wide=agency_wide).filter(holder=client)
+        .order_by("number")
+    )
+
+
+def premiums_for_broker(membership: Membership, *,
+                        agency_wide: bool = False) -> QuerySet[Premium]:
+    return Premium.objects.filter(
+        _mandate_filter(membership, agency_wide, "policy__mandates__")
+    ).select_related("policy__holder")
+
+
+def premium_days_overdue(premium: Premium, today: date | None = None) -> int:
+    """Days since the due date of a premium still unpaid; 0 when paid, cancelled or not due."""
+    today = today or timezone.localdate()
+    if premium.status in (Premium.Status.PAID, Premium.Status.CANCELLED):
+        return 0
+    return max((today - premium.due_date).days, 0)
+
+
+def premium_totals(premiums: QuerySet[Premium]) -> dict[str, Decimal | int]:
+    """Counts and sums per status of these premiums, in one query."""
+    figures: dict[str, Any] = {}
+    for status in (Premium.Status.DUE, Premium.Status.PAID, Premium.Status.OVERDUE):
+        figures[f"{status}_count"] = Count("pk", filter=Q(status=status))
+        figures[f"{status}_amount"] = Sum("amount", filter=Q(status=status))
+    totals = premiums.order_by().aggregate(**figures)
+    return {key: (value if value is not None else Decimal("0.00"))
+            for key, value in totals.items()}
+
+
+def documents_for_broker(membership: Membership, *,
+                         agency_wide: bool = False) -> QuerySet[Document]:
+    return Document.objects.filter(
+        _mandate_filter(membership, agency_wide, "policy__mandates__"), published=True,
+    ).select_related("policy__holder")
+
+
+def document_for_broker(membership: Membership, pk: int, *,
+                        agency_wide: bool = False) -> Document:
+    document = documents_for_broker(membership, agency_wide=agency_wide).filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+def commission_statements_for_broker(membership: Membership, *,
+                                     agency_wide: bool = False) -> QuerySet[CommissionStatement]:
+    """The agency's statements (agency_wide) or the broker's own."""
+    membership = _broker_membership(membership)
+    statements = CommissionStatement.objects.filter(agency_id=membership.agency_id)
+    if not agency_wide:
+        statements = statements.filter(broker_id=membership.user_id)
+    return statements.select_related("broker")
+
+
+def commission_statement_for_broker(membership: Membership, pk: int, *,
+                                    agency_wide: bool = False) -> CommissionStatement:
+    statement = (commission_statements_for_broker(membership, agency_wide=agency_wide)
+                 .filter(pk=pk).first())
+    if statement is None:
+        raise Http404
+    return statement
+
+
+def commission_lines(statement: CommissionStatement) -> QuerySet[CommissionLine]:
+    return statement.lines.select_related("policy__holder")
+
+
+def broker_counts(membership: Membership, *, agency_wide: bool = False) -> dict[str, Any]:
+    """The dashboard tiles' figures, a few aggregate queries whatever the portfolio's size."""
+    policies = policies_for_broker(membership, agency_wide=agency_wide)
+    since = timezone.now() - timedelta(days=NEW_DOCUMENT_DAYS)
+    overdue = premiums_for_broker(membership, agency_wide=agency_wide).filter(
+        status=Premium.Status.OVERDUE).order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
+    return {
+        "policies": policies.count(),
+        "clients": policies.order_by().values("holder_id").distinct().count(),
+        "overdue_count": overdue["n"],
+        "overdue_amount": overdue["amount"] or Decimal("0.00"),
+        "new_documents": documents_for_broker(membership, agency_wide=agency_wide)
+        .filter(published_at__gte=since).count(),
+        "last_statement": commission_statements_for_broker(
+            membership, agency_wide=agency_wide).order_by("-period_end", "-pk").first(),
     }

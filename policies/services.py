@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -19,12 +20,20 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OutboxMessage, SecurityEvent, User
 from accounts.services import message_queue, security_event_record
 
+from . import commissions
 from .dashboard_cache import dashboard_touch
 from .models import (
+    Agency,
     ChangeRequest,
     ChangeRequestEvent,
+    CommissionLine,
+    CommissionRule,
+    CommissionStatement,
     Document,
     InsuredPerson,
+    Mandate,
+    PolicyLookup,
+    Premium,
     RequestStatus,
 )
 from .selectors import change_request_open
@@ -305,3 +314,124 @@ def data_export_record(*, user: User, fmt: str, request=None) -> None:
     security_event_record(
         user=user, kind=SecurityEvent.Kind.DATA_EXPORT, request=request, format=fmt
     )
+
+
+# --- broker portal (issue 11) --------------------------------------------------------------------
+
+POLICY_LOOKUPS_PER_HOUR = 60
+POLICY_LOOKUP_WINDOW = timedelta(hours=1)
+
+
+def _lookup_key(user: User, number: str) -> str:
+    return f"policy-lookup:v1:{user.pk}:{number}"
+
+
+def policy_lookup_take(*, user: User, number: str, found: bool) -> bool:
+    """Whether the user may see the answer for this policy number now; records it if so.
+
+    At most 60 different numbers an hour per user, hits and misses alike (a miss must cost the
+    same as a hit, or the limit would tell them apart), counted in the database so every web
+    process sees the same count. Opening the same policy again (its other tab, its PDF) within
+    the hour costs nothing, and the shared cache remembers it so that costs no query either.
+    `found` is kept for support: who looked for what."""
+    key = _lookup_key(user, number)
+    if cache.get(key):
+        return True
+    now = timezone.now()
+    seen = PolicyLookup.objects.filter(user=user, at__gte=now - POLICY_LOOKUP_WINDOW).aggregate(
+        numbers=models.Count("number", distinct=True),
+        first=models.Min("at", filter=models.Q(number=number)),
+    )
+    if seen["first"] is not None:
+        remaining = seen["first"] + POLICY_LOOKUP_WINDOW - now
+    elif seen["numbers"] >= POLICY_LOOKUPS_PER_HOUR:
+        return False
+    else:
+        PolicyLookup.objects.create(user=user, number=number[:20], found=found, at=now)
+        remaining = POLICY_LOOKUP_WINDOW
+    cache.set(key, 1, max(int(remaining.total_seconds()), 1))
+    return True
+
+
+def _commission_facts(agency: Agency, start: date, end: date):
+    mandates = {
+        m.policy_id: m for m in Mandate.objects.filter(agency=agency).select_related("policy")
+        .filter(
+            models.Q(policy__premiums__paid_date__range=(start, end))
+            | models.Q(policy__premiums__cancelled_date__range=(start, end))
+            | models.Q(policy__terminated_on__range=(start, end))
+        ).distinct()
+    }
+    policies = {
+        pk: commissions.PolicyFacts(
+            policy_id=pk, product=m.policy.product, start_date=m.policy.start_date,
+            status=m.policy.status, terminated_on=m.policy.terminated_on, broker_id=m.broker_id,
+            mandate_start=m.start_date, mandate_end=m.end_date,
+        )
+        for pk, m in mandates.items()
+    }
+    premiums = [
+        commissions.PremiumFacts(
+            policy_id=p.policy_id, due_date=p.due_date, amount=p.amount, paid_date=p.paid_date,
+            cancelled_date=p.cancelled_date,
+        )
+        for p in Premium.objects.filter(policy_id__in=list(policies)).filter(
+            models.Q(paid_date__range=(start, end))
+            | models.Q(cancelled_date__range=(start, end))
+            | models.Q(policy__terminated_on__range=(start, end))
+        ).order_by("policy_id", "due_date", "pk")
+    ]
+    rules = [
+        commissions.Rule(
+            product=r.product, agency_id=r.agency_id, first_year_rate=r.first_year_rate,
+            renewal_rate=r.renewal_rate, clawback_months=r.clawback_months,
+            valid_from=r.valid_from, valid_until=r.valid_until,
+        )
+        for r in CommissionRule.objects.filter(
+            models.Q(agency=agency) | models.Q(agency__isnull=True)).order_by("pk")
+    ]
+    return policies, premiums, rules
+
+
+@transaction.atomic
+def commission_statements_compute(*, agency: Agency, period_kind: str,
+                                  day: date) -> list[CommissionStatement]:
+    """(Re)compute the agency's statements of the month, quarter or year containing `day`:
+    one per broker holding a mandate that earned or lost commission (and one for the agency's
+    own policies). Lines are replaced, so a statement always equals the sum of its lines and
+    computing twice gives the same statements (same ids). The agency's row lock serialises two
+    computations of one agency."""
+    if period_kind not in CommissionStatement.Period.values:
+        raise ValidationError(_("Période inconnue."))
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()
+    start, end = commissions.period_bounds(period_kind, day)
+    policies, premiums, rules = _commission_facts(agency, start, end)
+    lines = commissions.statement_lines(agency_id=agency.pk, start=start, end=end,
+                                        policies=policies, premiums=premiums, rules=rules)
+    by_broker: dict[int | None, list[commissions.Line]] = {}
+    for line in lines:
+        by_broker.setdefault(line.broker_id, []).append(line)
+    existing = {
+        s.broker_id: s for s in CommissionStatement.objects.filter(
+            agency=agency, period_kind=period_kind, period_start=start)
+    }
+    now = timezone.now()
+    statements = []
+    for broker_id, broker_lines in by_broker.items():
+        statement = existing.pop(broker_id, None) or CommissionStatement(
+            agency=agency, broker_id=broker_id, period_kind=period_kind, period_start=start)
+        statement.period_end = end
+        statement.total = commissions.statement_total(broker_lines)
+        statement.computed_at = now
+        statement.save()
+        statement.lines.all().delete()
+        CommissionLine.objects.bulk_create(
+            CommissionLine(statement=statement, policy_id=ln.policy_id, kind=ln.kind,
+                           basis=ln.basis, rate=ln.rate, amount=ln.amount)
+            for ln in broker_lines
+        )
+        statements.append(statement)
+    for stale in existing.values():  # nothing left to pay or take back for that broker
+        stale.lines.all().delete()
+        stale.delete()
+    return statements

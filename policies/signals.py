@@ -6,6 +6,7 @@ from simulations.models import ServiceRequest
 
 from .dashboard_cache import dashboard_touch, dashboard_touch_everyone
 from .models import (
+    Agency,
     Certificate,
     ChangeRequest,
     Contract,
@@ -65,3 +66,15 @@ for model in (Employer, Contract, Plan):
     name = model.__name__
     post_save.connect(_touch_everyone, sender=model, dispatch_uid=f"dashboard-{name}")
     post_delete.connect(_touch_everyone, sender=model, dispatch_uid=f"dashboard-{name}-del")
+
+
+def _drop_cached_agency(sender, instance, **kwargs) -> None:
+    from django.core.cache import cache
+
+    from .selectors import agency_cache_key
+
+    cache.delete(agency_cache_key(instance.pk))
+
+
+post_save.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency")
+post_delete.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency-del")

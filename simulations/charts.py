@@ -3,6 +3,7 @@ the page shows the same figures in a table for screen readers."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.utils.html import escape
@@ -80,3 +81,55 @@ def capital_chart_svg(series: list[tuple[str, list[list]]], *, title: str, desc:
 
 def _age_label() -> str:
     return gettext("Âge")
+
+
+def dated_chart_svg(points: list[tuple[date, Decimal]], *, title: str, desc: str) -> SafeString:
+    """One line of amounts by date (a policy's surrender value): the same drawing as
+    capital_chart_svg, with the years on the horizontal axis. The page shows the same figures
+    in a table."""
+    if not points:
+        return SafeString("")
+    points = sorted(points)
+    first, last = points[0][0].toordinal(), points[-1][0].toordinal()
+    span = max(last - first, 1)
+    top = _nice_max(max(value for _, value in points))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(day: date) -> float:
+        return LEFT + (day.toordinal() - first) / span * plot_w
+
+    def y(value: Decimal) -> float:
+        return TOP + plot_h - float(value / top) * plot_h
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="chart-title chart-desc" focusable="false" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="chart-title">{escape(title)}</title>',
+        f'<desc id="chart-desc">{escape(desc)}</desc>',
+    ]
+    for i in range(5):
+        value = top * i / 4
+        yy = y(value)
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}" '
+                     f'stroke="#d5dce3" stroke-width="1"/>')
+        parts.append(f'<text x="{LEFT - 8}" y="{yy + 5:.1f}" text-anchor="end" font-size="{FONT}" '
+                     f'fill="#44505f">{amount(value, decimals=0)}</text>')
+    # A tick on each 1 January inside the range (or the first date's year when there is none).
+    ticks = [date(year, 1, 1) for year in range(points[0][0].year, points[-1][0].year + 1)
+             if points[0][0] <= date(year, 1, 1)] or [points[0][0]]
+    step = 1 if len(ticks) <= 6 else 2 if len(ticks) <= 12 else 5
+    for index, tick in enumerate(ticks):
+        if index % step == 0:
+            parts.append(f'<text x="{x(tick):.1f}" y="{HEIGHT - BOTTOM + 22}" '
+                         f'text-anchor="middle" font-size="{FONT}" fill="#44505f">{tick.year}'
+                         f'</text>')
+    parts.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#44505f"/>')
+    color, _dash = STYLES[0]
+    coords = " ".join(f"{x(day):.1f},{y(value):.1f}" for day, value in points)
+    parts.append(f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="3">'
+                 f'<title>{escape(title)}</title></polyline>')
+    for day, value in points[-1:]:  # the current value, marked
+        parts.append(f'<circle cx="{x(day):.1f}" cy="{y(value):.1f}" r="5" fill="{color}"/>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text node above is escaped

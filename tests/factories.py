@@ -165,3 +165,15 @@ class TermsFactory(factory.django.DjangoModelFactory):
     title = "Conditions d'utilisation"
     body = "Texte des conditions."
     published_at = factory.LazyFunction(timezone.now)
+
+
+class CommissionRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.CommissionRule
+
+    product = "Alpina Épargne 3a"
+    first_year_rate = Decimal("0.0500")
+    renewal_rate = Decimal("0.0200")
+    clawback_months = 24
+    valid_from = date(2000, 1, 1)
+

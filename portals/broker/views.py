@@ -1,16 +1,453 @@
+"""The distribution partners' portal. Every view goes through BrokerPortalMixin (login, second
+factor, terms, broker membership, capability); every object comes through a selector scoped to
+the active membership's mandates in force today, so an object of another agency, another broker
+or an ended mandate is a 404. Whether the scope is the whole agency follows the membership's
+capabilities ("view_agency_portfolio"), never a role name."""
+
 from __future__ import annotations
 
-from django.views.generic import TemplateView
+from datetime import timedelta
+from functools import cached_property
 
-from policies.selectors import broker_counts
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import ListView, TemplateView, View
+
+from policies import pdf as policy_pdf
+from policies import selectors as ps
+from policies import services as policy_services
+from policies.models import CommissionLine, CommissionStatement, Document, Policy, Premium
+from policies.swiss import percent
 from portals.access import BrokerPortalMixin
+from portals.common.downloads import attachment, attachment_file
+from portals.common.lists import Column, Filter, ListMixin
+from simulations.charts import dated_chart_svg
+
+from .forms import PolicyInquiryForm
 
 
-class HomeView(BrokerPortalMixin, TemplateView):
+class BrokerMixin(BrokerPortalMixin):
+    @property
+    def scope(self) -> dict[str, bool]:
+        """The selectors' scope: the whole agency when the membership may see it."""
+        return {"agency_wide": "view_agency_portfolio" in self.request.capabilities}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agency = ps.agency_for(self.request.membership)
+        # The header names the membership's target (its agency): from the cache too.
+        self.request.membership.agency = agency
+        context["agency"] = agency
+        context["agency_wide"] = self.scope["agency_wide"]
+        return context
+
+
+# --- dashboard -----------------------------------------------------------------------------------
+
+class HomeView(BrokerMixin, TemplateView):
     template_name = "broker/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["agency"] = self.request.membership.agency
-        context["counts"] = broker_counts(self.request.membership)
+        context["counts"] = ps.broker_counts(self.request.membership, **self.scope)
+        context["inquiry_form"] = PolicyInquiryForm(auto_id="tile_%s", initial={"tab": "values"})
         return context
+
+
+# --- policy inquiry ------------------------------------------------------------------------------
+
+class InquiryView(BrokerMixin, TemplateView):
+    """The number typed on the tile or here: checked for its form only, then the policy's page.
+    Whether such a policy exists is answered there, under the lookup limit."""
+
+    template_name = "broker/inquiry.html"
+
+    def get(self, request, *args, **kwargs):
+        if "number" not in request.GET:
+            return self.render_to_response(self.get_context_data(form=PolicyInquiryForm()))
+        form = PolicyInquiryForm(request.GET)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        name = "broker:policy-values" if form.cleaned_data["tab"] == "values" else (
+            "broker:policy")
+        return redirect(reverse(name, args=[form.cleaned_data["number"]]))
+
+
+class PolicyMixin(BrokerMixin):
+    """A policy by its number in the URL. A number outside the membership's mandates answers
+    with the same page, status and queries as one that does not exist; each user may look up
+    a limited number of different policies an hour, hits and misses alike."""
+
+    tab = "details"
+
+    def get(self, request, number: str):
+        normalized = ps.policy_number_normalize(number)
+        policy = None
+        if normalized is not None:
+            policy = ps.policy_for_broker(request.membership, normalized, **self.scope)
+            allowed = policy_services.policy_lookup_take(
+                user=request.user, number=normalized, found=policy is not None)
+            if not allowed:
+                return render(request, "broker/lookup_limit.html", self.get_context_data(
+                    limit=policy_services.POLICY_LOOKUPS_PER_HOUR), status=429)
+        if policy is None:
+            form = PolicyInquiryForm(initial={"number": (number or "")[:40], "tab": self.tab})
+            return render(request, "broker/policy_not_found.html", self.get_context_data(
+                form=form, number=(number or "")[:40]), status=404)
+        return self.policy_response(policy)
+
+    def policy_response(self, policy: Policy) -> HttpResponse:
+        raise NotImplementedError
+
+
+class PolicyDetailView(PolicyMixin, TemplateView):
+    template_name = "broker/policy_detail.html"
+
+    def policy_response(self, policy):
+        premiums = Premium.objects.filter(policy=policy)
+        recent = list(premiums.order_by("-due_date", "-pk")[:12])
+        for premium in recent:
+            premium.days_overdue = ps.premium_days_overdue(premium)
+        return self.render_to_response(self.get_context_data(
+            policy=policy, tab="details", beneficiaries=ps.policy_beneficiaries(policy),
+            premiums=recent, totals=ps.premium_totals(premiums),
+        ))
+
+
+def value_chart(policy: Policy, values) -> dict | None:
+    if not values:
+        return None
+    svg = dated_chart_svg(
+        [(v.date, v.surrender_value) for v in values],
+        title=_("Valeur de rachat de la police %(number)s") % {"number": policy.number},
+        desc=_("Évolution de la valeur de rachat, date par date. Les mêmes chiffres figurent "
+               "dans le tableau."),
+    )
+    return {"svg": svg}
+
+
+class PolicyValuesView(PolicyMixin, TemplateView):
+    template_name = "broker/policy_values.html"
+    tab = "values"
+
+    def policy_response(self, policy):
+        values = ps.policy_values_history(policy)
+        return self.render_to_response(self.get_context_data(
+            policy=policy, tab="values", values=list(reversed(values)),
+            current=values[-1] if values else None, chart=value_chart(policy, values),
+        ))
+
+
+class ValuationPdfView(PolicyMixin, TemplateView):
+    tab = "values"
+
+    def policy_response(self, policy):
+        values = ps.policy_values_history(policy)
+        return attachment(policy_pdf.valuation_statement_pdf(policy, values),
+                          f"valeur-de-rachat-{policy.number}.pdf")
+
+
+# --- portfolio and clients -----------------------------------------------------------------------
+
+PAYMENT_STATES = [("overdue", gettext_lazy("Prime(s) en retard")),
+                  ("ok", gettext_lazy("À jour"))]
+
+
+def _payment_state(queryset, value: str):
+    return ps.policies_with_overdue(queryset, value == "overdue")
+
+
+def _holder_name(policy: Policy) -> str:
+    return f"{policy.holder.last_name} {policy.holder.first_name}"
+
+
+class PortfolioView(ListMixin, BrokerMixin, ListView):
+    template_name = "broker/portfolio.html"
+    filters = {
+        "product": Filter(gettext_lazy("Produit"), lambda view: [
+            (p, p) for p in ps.broker_products(view.request.membership, **view.scope)]),
+        "status": Filter(gettext_lazy("Statut"), Policy.Status.choices),
+        "payment": Filter(gettext_lazy("Paiements"), PAYMENT_STATES, lookup=_payment_state),
+    }
+    sort_columns = {"number": "number", "client": ("holder__last_name", "holder__first_name"),
+                    "product": "product", "premium": "premium", "start": "start_date",
+                    "status": "status"}
+    default_sort = "client"
+    columns = [
+        Column("number", gettext_lazy("Police"), "number"),
+        Column("client", gettext_lazy("Client"), _holder_name),
+        Column("product", gettext_lazy("Produit"), "product"),
+        Column("status", gettext_lazy("Statut"), "get_status_display"),
+        Column("premium", gettext_lazy("Prime (CHF)"), "premium", numeric=True),
+        Column("frequency", gettext_lazy("Périodicité"), "get_frequency_display"),
+        Column("start", gettext_lazy("Début"), "start_date"),
+        Column("payment", gettext_lazy("Paiements"), lambda p: _("En retard") if p.has_overdue
+               else _("À jour")),
+    ]
+    paginate_by = 25
+    export_name = "portefeuille"
+
+    def get_base_queryset(self):
+        # The overdue flag as an annotation only for an export (every row); a page marks its
+        # own rows in one query (policies_mark_overdue).
+        exporting = self.request.GET.get("export") in self.export_formats
+        return ps.broker_portfolio(self.request.membership, **self.scope,
+                                   with_overdue=exporting)
+
+    def paginate_queryset(self, queryset, page_size):
+        if not (self.search_query or self.active_filters):
+            # The whole portfolio: its size is the number of mandates, counted on their own
+            # index instead of joining 5,000 policies out of the fund's 100,000.
+            queryset = KnownCount(queryset, ps.mandates_for_broker(
+                self.request.membership, **self.scope).count())
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = ps.policies_mark_overdue(list(rows))
+        return paginator, page, page.object_list, is_paginated
+
+    def search(self, queryset, query):
+        return queryset.filter(policy_or_name_match(query, number="number",
+                                                    names=("holder__last_name",
+                                                           "holder__first_name")))
+
+
+class KnownCount:
+    """A queryset whose row count is already known: the paginator asks it, not the database."""
+
+    def __init__(self, queryset, count: int) -> None:
+        self.queryset, self._count = queryset, count
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
+def policy_or_name_match(query: str, *, number: str, names: tuple[str, ...]) -> Q:
+    """A policy number typed any way (P 700 001) or every word in a name or a number."""
+    match = Q()
+    for word in query.split()[:6]:
+        word_match = Q(**{f"{number}__icontains": word})
+        for field in names:
+            word_match |= Q(**{f"{field}__icontains": word})
+        match &= word_match
+    normalized = ps.policy_number_normalize(query)
+    if normalized is not None:
+        match |= Q(**{number: normalized})
+    return match
+
+
+class ClientDetailView(BrokerMixin, TemplateView):
+    template_name = "broker/client_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        client = ps.client_for_broker(self.request.membership, self.kwargs["pk"], **self.scope)
+        policies = ps.client_policies(self.request.membership, client, **self.scope)
+        documents = list(ps.documents_for_broker(self.request.membership, **self.scope)
+                         .filter(policy__holder=client).order_by("-year", "-pk")[:50])
+        context.update(client=client, policies=policies, documents=documents)
+        return context
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+PAYMENT_STATUSES = [(s, label) for s, label in Premium.Status.choices]
+
+
+class PaymentsView(ListMixin, BrokerMixin, ListView):
+    """Premiums due, paid and overdue across the portfolio, with totals of what is listed."""
+
+    template_name = "broker/payments.html"
+    filters = {
+        "status": Filter(gettext_lazy("Statut"), PAYMENT_STATUSES),
+        "dunning": Filter(gettext_lazy("Niveau de rappel"), Premium.Dunning.choices,
+                          lookup="dunning_level"),
+    }
+    sort_columns = {"due": "due_date", "policy": "policy__number", "amount": "amount",
+                    "client": ("policy__holder__last_name", "policy__holder__first_name"),
+                    "dunning": "dunning_level"}
+    default_sort = "-due"
+    columns = [
+        Column("policy", gettext_lazy("Police"), "policy.number"),
+        Column("client", gettext_lazy("Client"), lambda p: _holder_name(p.policy)),
+        Column("due", gettext_lazy("Échéance"), "due_date"),
+        Column("amount", gettext_lazy("Montant (CHF)"), "amount", numeric=True),
+        Column("status", gettext_lazy("Statut"), "get_status_display"),
+        Column("paid", gettext_lazy("Payée le"), "paid_date"),
+        # Empty rather than 0 / "no reminder" on the many premiums that are not late.
+        Column("days", gettext_lazy("Jours de retard"),
+               lambda p: ps.premium_days_overdue(p) or None, numeric=True),
+        Column("dunning", gettext_lazy("Niveau de rappel"),
+               lambda p: p.get_dunning_level_display() if p.dunning_level else None),
+    ]
+    paginate_by = 50
+    export_name = "paiements"
+
+    def get_base_queryset(self):
+        return ps.premiums_for_broker(self.request.membership, **self.scope)
+
+    def search(self, queryset, query):
+        return queryset.filter(policy_or_name_match(
+            query, number="policy__number",
+            names=("policy__holder__last_name", "policy__holder__first_name")))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["totals"] = ps.premium_totals(self.get_queryset())
+        return context
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+class DocumentsView(ListMixin, BrokerMixin, ListView):
+    template_name = "broker/documents.html"
+    filters = {
+        "category": Filter(gettext_lazy("Catégorie"), Document.Category.choices),
+    }
+    sort_columns = {"published": "published_at", "title": "title", "policy": "policy__number",
+                    "year": "year"}
+    default_sort = "-published"
+    columns = [
+        Column("title", gettext_lazy("Document"), "title"),
+        Column("category", gettext_lazy("Catégorie"), "get_category_display"),
+        Column("policy", gettext_lazy("Police"), "policy.number"),
+        Column("client", gettext_lazy("Client"), lambda d: _holder_name(d.policy)),
+        Column("year", gettext_lazy("Année"), "year"),
+        Column("published", gettext_lazy("Publié le"), "published_at"),
+    ]
+    export_formats = ()
+    paginate_by = 25
+
+    def get_base_queryset(self):
+        return ps.documents_for_broker(self.request.membership, **self.scope)
+
+    def search(self, queryset, query):
+        return queryset.filter(policy_or_name_match(
+            query, number="policy__number",
+            names=("title", "policy__holder__last_name", "policy__holder__first_name")))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["new_since"] = timezone.now() - timedelta(days=ps.NEW_DOCUMENT_DAYS)
+        return context
+
+
+class DocumentDownloadView(BrokerMixin, View):
+    """A client's document, only through the membership's mandates (else 404). The client's own
+    "first read" mark is theirs: a broker's download leaves it alone."""
+
+    def get(self, request, pk: int):
+        document = ps.document_for_broker(request.membership, pk, **self.scope)
+        name = slugify(f"{document.title}-{document.year}") or "document"
+        if document.file:
+            try:
+                handle = document.file.open("rb")
+            except (FileNotFoundError, OSError):
+                raise Http404 from None
+            extension = document.file.name.rsplit(".", 1)[-1].lower()
+            return attachment_file(handle, f"{name}.{extension}")
+        if document.category == Document.Category.POLICY:
+            values = ps.policy_values_history(document.policy)
+            return attachment(policy_pdf.valuation_statement_pdf(document.policy, values),
+                              f"{name}.pdf")
+        raise Http404
+
+
+# --- commissions ---------------------------------------------------------------------------------
+
+def _broker_name(statement: CommissionStatement) -> str:
+    broker = statement.broker
+    return f"{broker.first_name} {broker.last_name}" if broker else _("Agence")
+
+
+class CommissionsView(ListMixin, BrokerMixin, ListView):
+    template_name = "broker/commissions.html"
+    required_capability = "view_commissions"
+    filters = {"period": Filter(gettext_lazy("Période"), CommissionStatement.Period.choices,
+                                lookup="period_kind")}
+    sort_columns = {"start": ("period_start", "period_kind"), "total": "total"}
+    default_sort = "-start"
+    paginate_by = 25
+    export_formats = ()
+
+    def get_columns(self):
+        columns = [
+            Column("start", gettext_lazy("Du"), "period_start"),
+            Column("end", gettext_lazy("Au"), "period_end"),
+            Column("period", gettext_lazy("Période"), "get_period_kind_display"),
+        ]
+        if self.scope["agency_wide"]:
+            columns.append(Column("broker", gettext_lazy("Courtier"), _broker_name))
+        columns.append(Column("total", gettext_lazy("Total (CHF)"), "total", numeric=True))
+        return columns
+
+    def get_base_queryset(self):
+        return ps.commission_statements_for_broker(self.request.membership, **self.scope)
+
+
+class CommissionStatementMixin(BrokerMixin):
+    required_capability = "view_commissions"
+
+    @cached_property
+    def statement(self) -> CommissionStatement:
+        return ps.commission_statement_for_broker(self.request.membership, self.kwargs["pk"],
+                                                  **self.scope)
+
+
+class CommissionDetailView(ListMixin, CommissionStatementMixin, ListView):
+    """The statement's lines (CSV and XLSX through the list toolkit), its total and its PDF."""
+
+    template_name = "broker/commission_detail.html"
+    sort_columns = {"policy": "policy__number", "amount": "amount", "kind": "kind"}
+    default_sort = "policy"
+    columns = [
+        Column("policy", gettext_lazy("Police"), "policy.number"),
+        Column("client", gettext_lazy("Client"), lambda ln: _holder_name(ln.policy)),
+        Column("kind", gettext_lazy("Type"), "get_kind_display"),
+        Column("basis", gettext_lazy("Base (CHF)"), "basis", numeric=True),
+        Column("rate", gettext_lazy("Taux"), lambda ln: percent(ln.rate, 2), numeric=True),
+        Column("amount", gettext_lazy("Montant (CHF)"), "amount", numeric=True),
+    ]
+    paginate_by = 100
+
+    @property
+    def export_name(self) -> str:
+        return f"commissions-{self.statement.period_start:%Y-%m}-{self.statement.period_kind}"
+
+    def get_base_queryset(self):
+        return ps.commission_lines(self.statement)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statement"] = self.statement
+        context["kinds"] = CommissionLine.Kind
+        return context
+
+
+class CommissionPdfView(CommissionStatementMixin, View):
+    def get(self, request, pk: int):
+        lines = list(ps.commission_lines(self.statement).order_by("policy__number", "kind"))
+        return attachment(policy_pdf.commission_statement_pdf(self.statement, lines),
+                          f"commissions-{self.statement.period_start:%Y-%m}-"
+                          f"{self.statement.period_kind}.pdf")
+
+
+# --- account -------------------------------------------------------------------------------------
+
+class AccountView(BrokerMixin, TemplateView):
+    """Espace personnel: the profile pages, and why deleting the account goes through the
+    account manager (support deactivates it in the admin)."""
+
+    template_name = "broker/account.html"
+

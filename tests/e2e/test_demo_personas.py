@@ -42,6 +42,8 @@ def _login(page, username: str) -> None:
         ("pensioner@demo.ch", "/insured/", "Jean"),
         ("hr@demo.ch", "/employer/", "Horlogerie du Léman SA"),
         ("broker@demo.ch", "/broker/", "Brunner Assurances"),
+        ("agency@demo.ch", "/broker/", "Vue de toute l'agence"),
+        ("broker2@demo.ch", "/broker/", "Ticino Broker SA"),
     ],
 )
 def test_demo_persona_reaches_its_home(demo, page, username, path, expected):

@@ -103,13 +103,16 @@ def test_employer_home_counts_only_its_active_staff(as_user, hr_admin, employer,
 def test_broker_home_counts_policies_under_its_mandates(as_user, broker, agency):
     holder = f.PolicyHolderFactory()
     for _ in range(2):
-        f.MandateFactory(agency=agency, policy=f.PolicyFactory(holder=holder))
-    f.MandateFactory(agency=agency, policy=f.PolicyFactory())
+        f.MandateFactory(agency=agency, broker=broker, policy=f.PolicyFactory(holder=holder))
+    f.MandateFactory(agency=agency, broker=broker, policy=f.PolicyFactory())
+    f.MandateFactory(agency=agency, policy=f.PolicyFactory())  # the agency's, not this broker's
     f.MandateFactory(policy=f.PolicyFactory())  # another agency's client
-    f.MandateFactory(agency=agency, policy=f.PolicyFactory(), end_date="2021-01-01")  # ended
+    f.MandateFactory(agency=agency, broker=broker, policy=f.PolicyFactory(),
+                     end_date="2021-01-01")  # ended
     response = as_user(broker).get(reverse("broker:home"))
     assert response.status_code == 200
-    assert response.context["counts"] == {"policies": 3, "clients": 2}
+    counts = response.context["counts"]
+    assert (counts["policies"], counts["clients"]) == (3, 2)
 
 
 def test_user_with_two_portals_picks_one(as_user, hr_admin, agency):

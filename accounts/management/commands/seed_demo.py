@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +29,9 @@ from accounts.models import (
 )
 from policies.models import (
     Agency,
+    Beneficiary,
     Certificate,
+    CommissionRule,
     Contract,
     Document,
     Employer,
@@ -42,6 +45,8 @@ from policies.models import (
     PolicyValue,
     Premium,
 )
+from policies.pdf import pdf_build
+from policies.services import commission_statements_compute
 
 DEMO_PASSWORD = "Alpina-Demo-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32, for any authenticator app
@@ -79,6 +84,11 @@ def make_ahv(rng: random.Random, used: set[str]) -> str:
 
 def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def dunning_level(days_overdue: int) -> int:
+    """Reminders at 14 and 30 days, the formal notice (art. 20 LCA) at 60."""
+    return 3 if days_overdue >= 60 else 2 if days_overdue >= 30 else 1 if days_overdue >= 14 else 0
 
 
 def certificate_figures(birth: date, salary: Decimal, rng: random.Random) -> dict[str, Decimal]:
@@ -199,13 +209,12 @@ class Command(BaseCommand):
 
         self._pensions(people, demo_pensioner, rng)
         self._documents(demo_insured, demo_pensioner, pensioner_cert, employers)
-        agencies = self._brokers(rng)
+        self._brokers(rng)
 
         hr_employer = employers[1][0]
         self._user("insured@demo.ch", "Claire", "Favre", insured=demo_insured)
         self._user("pensioner@demo.ch", "Jean", "Rochat", insured=demo_pensioner)
         self._user("hr@demo.ch", "Sandra", "Meier", employer=hr_employer, role="admin")
-        self._user("broker@demo.ch", "Reto", "Brunner", agency=agencies[0], role="broker")
         support = self._user("support@demo.ch", "Nathalie", "Girard")
         support.is_staff = True
         support.is_superuser = True
@@ -305,6 +314,11 @@ class Command(BaseCommand):
             )
 
     def _brokers(self, rng: random.Random) -> list[Agency]:
+        """Two agencies: Brunner (broker@demo.ch holds 150 of its 180 policies, the other 30 are
+        the agency's own; agency@demo.ch is its admin) and Ticino Broker (broker2@demo.ch).
+        Surrender values year by year, premiums of 2026 with overdue ones at every dunning level,
+        a cancellation and a clawback, and the second and third quarters' commission
+        statements."""
         agencies = [
             Agency.objects.create(
                 name="Brunner Assurances Sàrl", register_number="F01234567",
@@ -317,6 +331,11 @@ class Command(BaseCommand):
                 account_manager_email="c.fontana@alpina-pension.example",
             ),
         ]
+        broker = self._user("broker@demo.ch", "Reto", "Brunner", agency=agencies[0],
+                            role="broker")
+        self._user("agency@demo.ch", "Monika", "Brunner", agency=agencies[0], role="agency_admin")
+        broker2 = self._user("broker2@demo.ch", "Luca", "Bernasconi", agency=agencies[1],
+                             role="broker")
         holders = PolicyHolder.objects.bulk_create(
             PolicyHolder(
                 first_name=rng.choice(FIRST_NAMES_F + FIRST_NAMES_M),
@@ -336,27 +355,104 @@ class Command(BaseCommand):
                 start_date=date(rng.randint(2005, 2024), rng.randint(1, 12), 1),
                 end_date=date(rng.randint(2030, 2055), 12, 31),
                 sum_insured=money(rng.randrange(20000, 400000, 1000)),
+                insured=rng.choice(holders) if rng.random() < 0.1 else None,
             )
             for i in range(300)
         )
-        mandates, values, premiums = [], [], []
+        # A client since last autumn who surrendered in August: a clawback in the 3rd quarter.
+        surrendered = policies[5]
+        surrendered.start_date, surrendered.status = date(YEAR - 1, 9, 1), "surrendered"
+        surrendered.terminated_on, surrendered.frequency = date(YEAR, 8, 20), "monthly"
+        surrendered.save()
+
+        today = timezone.localdate()
+        mandates, values, premiums, beneficiaries = [], [], [], []
         for i, policy in enumerate(policies):
-            mandates.append(Mandate(agency=agencies[0 if i < 180 else 1], policy=policy,
+            agency = agencies[0 if i < 180 else 1]
+            holder = broker if i < 150 else None if i < 180 else broker2
+            mandates.append(Mandate(agency=agency, policy=policy, broker=holder,
                                     start_date=policy.start_date))
-            years = max(1, YEAR - policy.start_date.year)
-            values.append(PolicyValue(policy=policy, date=date(YEAR, 1, 1),
-                                      surrender_value=money(policy.premium * 12 * years
-                                                            * Decimal("0.85"))))
-            for month in (8, 9, 10):
-                status = "paid" if month < 10 or rng.random() < 0.8 else "overdue"
-                premiums.append(Premium(
-                    policy=policy, due_date=date(YEAR, month, 1), amount=policy.premium,
-                    paid_date=date(YEAR, month, 5) if status == "paid" else None, status=status,
-                ))
+            value = Decimal(0)
+            for year in range(policy.start_date.year + 1, YEAR + 1):
+                value = value * Decimal("1.015") + policy.premium * 12 * Decimal("0.85")
+                values.append(PolicyValue(policy=policy, date=date(year, 1, 1),
+                                          surrender_value=money(value)))
+            if i % 4 == 0:
+                beneficiaries.append(Beneficiary(
+                    policy=policy, rank=1, name=f"{rng.choice(FIRST_NAMES_F)} "
+                    f"{policy.holder.last_name}", relationship="Conjoint·e",
+                    share=Decimal("100")))
+            premiums.extend(self._premiums(policy, today, rng))
         Mandate.objects.bulk_create(mandates)
-        PolicyValue.objects.bulk_create(values)
-        Premium.objects.bulk_create(premiums)
+        PolicyValue.objects.bulk_create(values, batch_size=1000)
+        Beneficiary.objects.bulk_create(beneficiaries)
+        Premium.objects.bulk_create(premiums, batch_size=1000)
+        self._dunning_examples(policies[:4], today)
+        # A premium of June reversed in August: a negative line in the 3rd quarter.
+        reversed_policy = next(p for p in policies[10:150] if p.frequency == "monthly")
+        Premium.objects.filter(policy=reversed_policy, due_date=date(YEAR, 6, 1),
+                               status="paid").update(status="cancelled",
+                                                     cancelled_date=date(YEAR, 8, 12))
+        self._policy_documents(policies[:6] + policies[180:182])
+
+        for product, first, renewal in (("Alpina Épargne 3a", "0.0400", "0.0150"),
+                                        ("Alpina Risque décès", "0.1000", "0.0300"),
+                                        ("Alpina Mixte 3b", "0.0500", "0.0200")):
+            CommissionRule.objects.create(product=product, first_year_rate=Decimal(first),
+                                          renewal_rate=Decimal(renewal), clawback_months=24,
+                                          valid_from=date(2000, 1, 1))
+        CommissionRule.objects.create(
+            agency=agencies[0], product="Alpina Épargne 3a", first_year_rate=Decimal("0.0450"),
+            renewal_rate=Decimal("0.0175"), clawback_months=24, valid_from=date(2000, 1, 1))
+        for agency in agencies:
+            for quarter_start in (date(YEAR, 4, 1), date(YEAR, 7, 1)):
+                commission_statements_compute(agency=agency, period_kind="quarter",
+                                              day=quarter_start)
         return agencies
+
+    def _premiums(self, policy: Policy, today: date, rng: random.Random) -> list[Premium]:
+        """The premiums of 2026 (and of the first months of a policy started last autumn)."""
+        step = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}[policy.frequency]
+        due = policy.start_date if policy.start_date.year >= YEAR - 1 else date(
+            YEAR, policy.start_date.month if step == 12 else 1, 1)
+        out = []
+        end = min(date(YEAR, 12, 31), policy.terminated_on or date(YEAR, 12, 31))
+        while due <= end:
+            if due >= today:
+                out.append(Premium(policy=policy, due_date=due, amount=policy.premium,
+                                   status=Premium.Status.DUE))
+            elif rng.random() < 0.93 or (today - due).days > 100:
+                out.append(Premium(policy=policy, due_date=due, amount=policy.premium,
+                                   paid_date=due + timedelta(days=rng.randint(0, 12)),
+                                   status=Premium.Status.PAID))
+            else:
+                out.append(Premium(policy=policy, due_date=due, amount=policy.premium,
+                                   status=Premium.Status.OVERDUE,
+                                   dunning_level=dunning_level((today - due).days)))
+            month = due.month - 1 + step
+            due = date(due.year + month // 12, month % 12 + 1, 1)
+        return out
+
+    def _dunning_examples(self, policies: list[Policy], today: date) -> None:
+        """broker@demo.ch always has an overdue premium at each dunning level."""
+        for policy, days in zip(policies, (6, 21, 45, 80), strict=True):
+            Premium.objects.create(policy=policy, due_date=today - timedelta(days=days),
+                                   amount=policy.premium, status=Premium.Status.OVERDUE,
+                                   dunning_level=dunning_level(days))
+
+    def _policy_documents(self, policies: list[Policy]) -> None:
+        now = timezone.now()
+        for policy in policies:
+            Document.objects.create(category=Document.Category.POLICY,
+                                    title=f"Police {policy.number}", year=policy.start_date.year,
+                                    policy=policy, published=True, published_at=now)
+            letter = Document(category=Document.Category.LETTER, title="Avis d'échéance",
+                              year=YEAR, policy=policy, published=True, published_at=now)
+            letter.file.save(f"avis-{policy.number}.pdf", ContentFile(pdf_build(
+                "Avis d'échéance", [("facts", [("Police", policy.number),
+                                               ("Prime", f"CHF {policy.premium}")])])),
+                save=False)
+            letter.save()
 
     def _user(self, email, first, last, *, insured=None, employer=None, agency=None, role=None):
         user = User.objects.create_user(
