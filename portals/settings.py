@@ -77,6 +77,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # client address (for rate limits, locks and the audit) is taken from there.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The annual salary declaration is due on this day (month, day) unless the fund set the year's
+# dates in the admin (DeclarationPeriod).
+SALARY_DECLARATION_DUE = tuple(
+    int(part) for part in os.environ.get("SALARY_DECLARATION_DUE", "1-31").split("-"))
 
 # The fund as letters, PDFs and pages name it (letterhead, page titles, admin header).
 FUND_NAME = os.environ.get("FUND_NAME", "Caisse de pension Alpina").strip()
