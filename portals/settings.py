@@ -305,6 +305,14 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Documents live outside MEDIA_ROOT and have no URL: only a permission-checked view serves them.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A file uploaded to a portal (mutations, salary declaration) is skipped past 10 MB before it
+# reaches memory or disk (portals/common/uploads.py).
+PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portals.common.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

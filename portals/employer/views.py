@@ -35,6 +35,7 @@ from portals.access import EmployerPortalMixin
 from portals.common.downloads import attachment, attachment_file
 from portals.common.lists import Column, Filter, ListMixin
 from portals.common.timeline import status_timeline
+from portals.common.uploads import upload_too_big
 
 from . import forms
 from .timeline import mutation_steps
@@ -362,6 +363,8 @@ class UploadMixin(EmployerPortalMixin):
         if _too_big(request):
             return None, rules.message("too_big")
         form = forms.UploadForm(request.POST, request.FILES)
+        if upload_too_big(request):
+            return None, rules.message("too_big")
         if not form.is_valid():
             return form, None
         upload = form.cleaned_data["file"]
@@ -393,6 +396,17 @@ class UploadMixin(EmployerPortalMixin):
         return batch, None
 
 
+def refused_form(form: forms.UploadForm | None, error: str | None) -> forms.UploadForm:
+    """The upload form again, with the reason the file was refused on its field."""
+    if form is None:
+        form = forms.UploadForm({}, {})
+        form.is_valid()
+        form.errors.pop("file", None)
+    if error:
+        form.add_error("file", error)
+    return form
+
+
 class UploadView(UploadMixin, TemplateView):
     template_name = "employer/uploads/upload.html"
 
@@ -411,11 +425,8 @@ class UploadView(UploadMixin, TemplateView):
         result, error = self.receive(request)
         if isinstance(result, MutationBatch):
             return redirect("employer:upload-detail", pk=result.pk)
-        form = result if isinstance(result, forms.UploadForm) else forms.UploadForm()
-        if error:
-            form.add_error("file", error)
-        return render(request, self.template_name, self.get_context_data(form=form),
-                      status=200)
+        return render(request, self.template_name,
+                      self.get_context_data(form=refused_form(result, error)))
 
 
 class UploadTemplateView(EmployerPortalMixin, View):
@@ -630,14 +641,12 @@ class DeclarationView(UploadMixin, TemplateView):
         if self.current.status != self.current.Status.DRAFT:
             messages.warning(request, _("Cette déclaration a déjà été transmise."))
             return redirect("employer:declaration")
-        if "file" in request.FILES or _too_big(request):
+        if "file" in request.FILES or _too_big(request) or upload_too_big(request):
             result, error = self.receive(request)
             if isinstance(result, MutationBatch):
                 return redirect("employer:upload-detail", pk=result.pk)
-            form = result if isinstance(result, forms.UploadForm) else forms.UploadForm()
-            if error:
-                form.add_error("file", error)
-            return render(request, self.template_name, self.get_context_data(form=form))
+            return render(request, self.template_name,
+                          self.get_context_data(form=refused_form(result, error)))
         page = self.page()
         lines = self.line_forms(page, request.POST)
         if not all(form.is_valid() for _line, form in lines):
