@@ -69,7 +69,7 @@ class MutationForm(forms.Form):
     annual_salary = ChfField(label=_("Salaire annuel brut (CHF)"),
                              help_text=_("Salaire AVS annuel, 13e salaire compris."))
     employment_degree = PercentField(label=_("Taux d'occupation (%)"), low=Decimal(1),
-                                     high=Decimal(100))
+                                     high=Decimal(100), decimal_places=2)
     exit_reason = forms.ChoiceField(label=_("Motif de la sortie"), choices=EXIT_REASONS)
     civil_status = forms.ChoiceField(label=_("Nouvel état civil"),
                                      choices=InsuredPerson.CivilStatus.choices)
@@ -207,7 +207,8 @@ class AccessChangeForm(forms.Form):
 
 class DeclarationLineForm(forms.Form):
     annual_salary = ChfField(label=_("Salaire annuel (CHF)"))
-    employment_degree = PercentField(label=_("Taux (%)"), low=Decimal(1), high=Decimal(100))
+    employment_degree = PercentField(label=_("Taux (%)"), low=Decimal(1), high=Decimal(100),
+                                     decimal_places=2)
 
 
 DeclarationFormSet = forms.formset_factory(DeclarationLineForm, extra=0)
