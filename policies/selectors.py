@@ -331,6 +331,16 @@ def staff_search(queryset: QuerySet[InsuredPerson], query: str) -> QuerySet[Insu
     return queryset
 
 
+def staff_names(employer_id: int, person_ids: list[int]) -> dict[int, str]:
+    """Names of the company's persons a file names (the preview of its rows), one query."""
+    return {
+        pk: f"{last} {first}"
+        for pk, last, first in InsuredPerson.objects.filter(
+            contract__employer_id=employer_id, pk__in=person_ids,
+        ).values_list("pk", "last_name", "first_name")
+    }
+
+
 def staff_member_for(membership: Membership, pk) -> InsuredPerson:
     return _or_404(staff_list_for(membership), pk)
 

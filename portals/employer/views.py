@@ -508,9 +508,13 @@ def batch_preview(batch: MutationBatch) -> list[dict]:
     from policies import swiss
 
     words = {k: Kind(k).label for k in Kind.values}
+    shown = batch.rows[:PREVIEW_ROWS]
+    names = ps.staff_names(batch.employer_id, [r["person_id"] for r in shown
+                                               if r.get("person_id")])
     preview = []
-    for row in batch.rows[:PREVIEW_ROWS]:
-        name = f"{row.get('last_name', '')} {row.get('first_name', '')}".strip()
+    for row in shown:
+        name = f"{row.get('last_name', '')} {row.get('first_name', '')}".strip() or names.get(
+            row.get("person_id"), "")
         amount = row.get("annual_salary")
         preview.append({
             "row": row.get("row"), "kind": words.get(row["kind"], row["kind"]),

@@ -41,13 +41,17 @@ def expired_third_party(terms, employer, hr_admin):
                          valid_until=timezone.localdate() - timedelta(days=1))
 
 
-@pytest.fixture
-def fiduciary(terms, employer, other_employer, hr_admin):
+def make_fiduciary(employer, other_employer, granted_by):
     """Read-only for the first company, read + mutations for the second."""
-    user = employer_user("fiduciary@example.ch", employer, "third_party", granted_by=hr_admin)
+    user = employer_user("fiduciary@example.ch", employer, "third_party", granted_by=granted_by)
     f.MembershipFactory(user=user, kind="employer", role="third_party", employer=other_employer,
                         grants_mutations=True)
     return user
+
+
+@pytest.fixture
+def fiduciary(terms, employer, other_employer, hr_admin):
+    return make_fiduciary(employer, other_employer, hr_admin)
 
 
 @pytest.fixture
