@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -82,6 +84,36 @@ def declaration_reminder(membership):
             "late": today > period.due_on}
 
 
+# --- lists ---------------------------------------------------------------------------------------
+
+class LinkedRowsMixin:
+    """The rows of a list as ready HTML, the first cell linking to the row's page under
+    `row_base` (the list's URL + <pk>/). Built in Python: a page of 50 rows x 10 cells through
+    template tags costs about as much as all the page's queries together."""
+
+    row_url_name = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        listing = context["listing"]
+        base = reverse(self.row_url_name) if self.row_url_name else ""
+        lines = []
+        for row in listing["rows"]:
+            first, rest = row.cells[0], row.cells[1:]
+            head = format_html('<a href="{}{}/">{}</a>', base, row.object.pk, first.text) \
+                if base else conditional_escape(first.text)
+            cells = "".join(
+                format_html('<td class="num">{}</td>', cell.text) if cell.numeric
+                else format_html("<td>{}</td>", cell.text) for cell in rest)
+            lines.append(f'<tr><th scope="row"{NUM if first.numeric else ""}>{head}</th>'
+                         f"{cells}</tr>")
+        listing["rows_html"] = mark_safe("\n".join(lines))  # noqa: S308 - escaped above
+        return context
+
+
+NUM = ' class="num"'
+
+
 # --- staff ---------------------------------------------------------------------------------------
 
 def _years(view) -> list[tuple[str, str]]:
@@ -92,8 +124,9 @@ def _years(view) -> list[tuple[str, str]]:
 STATUS_CHOICES = InsuredPerson.Status.choices
 
 
-class StaffListView(ListMixin, EmployerPortalMixin, ListView):
+class StaffListView(LinkedRowsMixin, ListMixin, EmployerPortalMixin, ListView):
     template_name = "employer/staff/list.html"
+    row_url_name = "employer:staff"
     required_capability = "view_staff"
     paginate_by = 50
     filters = {
@@ -153,8 +186,9 @@ class StaffDetailView(EmployerPortalMixin, TemplateView):
 
 # --- mutations -----------------------------------------------------------------------------------
 
-class MutationListView(ListMixin, EmployerPortalMixin, ListView):
+class MutationListView(LinkedRowsMixin, ListMixin, EmployerPortalMixin, ListView):
     template_name = "employer/mutations/list.html"
+    row_url_name = "employer:mutations"
     required_capability = "view_staff"
     filters = {
         "status": Filter(gettext_lazy("Statut"), Mutation.Status.choices),
@@ -703,8 +737,9 @@ def _state_filter(queryset, value):
     return queryset.filter(status=ContributionInvoice.Status.OPEN, due_on__gte=today)
 
 
-class ContributionListView(ListMixin, EmployerPortalMixin, ListView):
+class ContributionListView(LinkedRowsMixin, ListMixin, EmployerPortalMixin, ListView):
     template_name = "employer/contributions/list.html"
+    row_url_name = "employer:contributions"
     required_capability = "view_documents"
     filters = {
         "state": Filter(gettext_lazy("Statut"), [
@@ -730,7 +765,7 @@ class ContributionListView(ListMixin, EmployerPortalMixin, ListView):
         return ps.invoices_for(self.request.membership)
 
 
-class ContributionDetailView(ListMixin, EmployerPortalMixin, ListView):
+class ContributionDetailView(LinkedRowsMixin, ListMixin, EmployerPortalMixin, ListView):
     """The lines behind an invoice: person, salary basis, employee and employer share."""
 
     template_name = "employer/contributions/detail.html"

@@ -90,3 +90,11 @@ def test_the_person_page_shows_history_and_mutations(as_user, hr_admin, staff_pe
 
 def test_another_companys_person_is_a_404(as_user, hr_admin, other_person):
     assert as_user(hr_admin).get(f"/employer/staff/{other_person.pk}/").status_code == 404
+
+
+def test_names_are_escaped_in_the_list(as_user, hr_admin, contract):
+    f.InsuredPersonFactory(contract=contract, last_name="<script>alert(1)</script>",
+                           first_name='"Eve"')
+    page = as_user(hr_admin).get("/employer/staff/").content.decode()
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
