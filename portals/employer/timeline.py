@@ -12,14 +12,14 @@ from portals.common.timeline import Step, status_timeline
 S = Mutation.Status
 
 
-class _Path(models.TextChoices):
+class MutationPath(models.TextChoices):
     SUBMITTED = S.SUBMITTED.value, S.SUBMITTED.label
     IN_REVIEW = S.IN_REVIEW.value, S.IN_REVIEW.label
     BOOKED = S.BOOKED.value, S.BOOKED.label
     REJECTED = S.REJECTED.value, S.REJECTED.label
 
 
-class _Withdrawn(models.TextChoices):
+class WithdrawnPath(models.TextChoices):
     SUBMITTED = S.SUBMITTED.value, S.SUBMITTED.label
     WITHDRAWN = S.WITHDRAWN.value, S.WITHDRAWN.label
 
@@ -27,6 +27,6 @@ class _Withdrawn(models.TextChoices):
 def mutation_steps(mutation: Mutation) -> list[Step]:
     events = mutation.events.all()
     if mutation.status == S.WITHDRAWN:
-        return status_timeline(_Withdrawn, status=mutation.status, events=events,
+        return status_timeline(WithdrawnPath, status=mutation.status, events=events,
                                failure=S.WITHDRAWN)
-    return status_timeline(_Path, status=mutation.status, events=events)
+    return status_timeline(MutationPath, status=mutation.status, events=events)
