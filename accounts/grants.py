@@ -5,7 +5,7 @@ step is written to the audit (SecurityEvent)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +20,11 @@ from .registration import IssuedCode, registration_code_issue, registration_code
 from .services import message_queue, security_event_record, sessions_end
 
 THIRD_PARTY = Membership.Role.THIRD_PARTY
+INVITATIONS_PER_DAY = 20  # per admin: a stolen session cannot turn the portal into a mailer
+
+
+class InvitationLimit(Exception):
+    pass
 
 
 def _scope(grants_mutations: bool) -> str:
@@ -74,6 +79,11 @@ def third_party_invite(
     *, membership: Membership, by: User, first_name: str, last_name: str, email: str,
     grants_mutations: bool, valid_until: date | None, request: HttpRequest | None = None,
 ) -> IssuedCode:
+    since = timezone.now() - timedelta(days=1)
+    sent = SecurityEvent.objects.filter(user=by, kind=SecurityEvent.Kind.ACCESS_GRANTED,
+                                        detail__stage="invited", created_at__gte=since).count()
+    if sent >= INVITATIONS_PER_DAY:
+        raise InvitationLimit
     employer = membership.employer
     issued = registration_code_issue(
         kind=Membership.Kind.EMPLOYER, role=THIRD_PARTY, employer=employer, email=email,

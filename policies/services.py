@@ -496,22 +496,40 @@ def employer_users(employer_id: int) -> list[User]:
 
 
 def mutation_decision_notify(*, mutation: Mutation) -> list[OutboxMessage]:
-    """E-mail to whoever reported it (or, gone meanwhile, to every user of the company): the
-    case number and the decision, no personal data."""
+    """E-mail to whoever reported it (or, gone meanwhile, to the company's admins): the case
+    number and the decision, no personal data. A mutation of a file or a declaration is told
+    once for all, when the last one of its batch is decided (10,000 salary lines are one
+    e-mail, not 10,000)."""
+    batch = None
+    if mutation.batch_id is not None:
+        if Mutation.objects.filter(batch_id=mutation.batch_id,
+                                   status__in=Mutation.OPEN_STATUSES).exists():
+            return []
+        batch = MutationBatch.objects.get(pk=mutation.batch_id)
     users = employer_users(mutation.employer_id)
     recipients = [u for u in users if u.pk == mutation.submitted_by_id] or [
         u for u in users if u.memberships.filter(
             employer_id=mutation.employer_id, role=Membership.Role.ADMIN,
             revoked_at__isnull=True).exists()]
     sent = []
+    counts = {}
+    if batch is not None:
+        counts = dict(Mutation.objects.filter(batch=batch).values_list("status").annotate(
+            n=models.Count("pk")))
     for user in recipients:
         with translation.override(user.language or settings.LANGUAGE_CODE):
             body = render_to_string("emails/mutation_decision.txt", {
-                "site_url": settings.SITE_URL, "mutation": mutation,
+                "site_url": settings.SITE_URL, "mutation": mutation, "batch": batch,
                 "booked": mutation.status == Mutation.Status.BOOKED,
+                "booked_count": counts.get(Mutation.Status.BOOKED, 0),
+                "rejected_count": counts.get(Mutation.Status.REJECTED, 0),
             })
-            subject = gettext("Votre mutation %(case)s : %(status)s") % {
-                "case": mutation.case_number, "status": mutation.get_status_display()}
+            if batch is not None:
+                subject = gettext("Votre dossier %(case)s est traité") % {
+                    "case": batch.case_number}
+            else:
+                subject = gettext("Votre mutation %(case)s : %(status)s") % {
+                    "case": mutation.case_number, "status": mutation.get_status_display()}
             sent.append(message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=user.email,
                                       subject=subject, body=body, user=user))
     return sent
@@ -739,6 +757,7 @@ def declaration_submit(*, declaration: SalaryDeclaration, by: User) -> SalaryDec
         employer_id=locked.employer_id, created_by=by,
         purpose=MutationBatch.Purpose.DECLARATION, declaration=locked,
         status=MutationBatch.Status.CONFIRMED, confirmed_at=timezone.now(),
+        case_number=case_number,
     )
     first = date(locked.year, 1, 1).isoformat()
     rows = [

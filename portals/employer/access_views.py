@@ -50,12 +50,18 @@ class InviteView(AccessMixin, TemplateView):
         if not form.is_valid():
             return render(request, self.template_name, self.get_context_data(form=form))
         data = form.cleaned_data
-        grants.third_party_invite(
-            membership=request.membership, by=request.user, first_name=data["first_name"],
-            last_name=data["last_name"], email=data["email"],
-            grants_mutations=data["scope"] == "mutations", valid_until=data["valid_until"],
-            request=request,
-        )
+        try:
+            grants.third_party_invite(
+                membership=request.membership, by=request.user, first_name=data["first_name"],
+                last_name=data["last_name"], email=data["email"],
+                grants_mutations=data["scope"] == "mutations", valid_until=data["valid_until"],
+                request=request,
+            )
+        except grants.InvitationLimit:
+            form.add_error(None, _("Vous avez envoyé %(n)s invitations en 24 heures : "
+                                   "réessayez demain ou contactez-nous.")
+                           % {"n": grants.INVITATIONS_PER_DAY})
+            return render(request, self.template_name, self.get_context_data(form=form))
         messages.success(request, _("Invitation envoyée à %(email)s. Le code est valable 30 "
                                     "jours.") % {"email": data["email"]})
         return redirect("employer:access")

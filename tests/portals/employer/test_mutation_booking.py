@@ -124,3 +124,25 @@ def test_two_support_colleagues_booking_at_once_book_it_once(terms):
     assert sorted(outcomes) == ["booked", "refused"]
     assert SalaryRecord.objects.filter(person=person).count() == 1
     assert Mutation.objects.get(pk=mutation.pk).events.filter(status="booked").count() == 1
+
+
+def test_a_file_of_mutations_is_told_in_one_e_mail_when_its_last_one_is_decided(
+        as_user, hr_admin, batch, support, django_capture_on_commit_callbacks):
+    from tests.portals.employer.conftest import csv_upload, first_of_month
+
+    text = ("Type;Numéro AVS;Date d'effet;Salaire annuel (CHF)\n"
+            + "".join(f"salaire;{p.ahv_number};{first_of_month():%d.%m.%Y};95000\n"
+                      for p in f.InsuredPersonFactory.create_batch(
+                          3, contract=batch.employer.contracts.get())))
+    created = services.batch_create(employer=batch.employer, user=hr_admin,
+                                    upload=csv_upload(text))
+    confirmed = services.batch_confirm(batch=services.batch_validate(batch_id=created.pk),
+                                       by=hr_admin)
+    first, second, third = Mutation.objects.filter(batch=confirmed).order_by("pk")
+    services.mutation_book(mutation=first, by=support)
+    services.mutation_reject(mutation=second, by=support, reason="Doublon")
+    assert not OutboxMessage.objects.exists()
+    services.mutation_book(mutation=third, by=support)
+    mail = OutboxMessage.objects.get()
+    assert confirmed.case_number in mail.subject
+    assert "2 enregistrées, 1 refusées" in mail.body

@@ -150,3 +150,12 @@ def test_an_admin_cannot_revoke_another_admin_here(as_user, hr_admin, employer, 
     membership = f.MembershipFactory(user=colleague, kind="employer", role="admin",
                                      employer=employer)
     assert as_user(hr_admin).post(f"/employer/access/{membership.pk}/revoke/").status_code == 404
+
+
+def test_invitations_are_limited_per_admin_and_day(as_user, hr_admin):
+    client = as_user(hr_admin)
+    for index in range(20):
+        assert invite(client, email=f"f{index}@example.ch").status_code == 302
+    refused = invite(client, email="one-too-many@example.ch")
+    assert refused.status_code == 200 and "20 invitations en 24 heures" in refused.content.decode()
+    assert not RegistrationCode.objects.filter(email="one-too-many@example.ch").exists()
