@@ -281,3 +281,22 @@ def test_a_read_only_third_party_cannot_upload(as_user, third_party, staff_perso
     response = upload(as_user(third_party), xlsx_bytes([HEADER, good_salary(staff_person)]))
     assert response.status_code == 403
     assert not MutationBatch.objects.exists()
+
+
+def test_a_check_that_crashes_ends_with_a_message_not_an_endless_progress_bar(
+        hr_admin, staff_person, monkeypatch):
+    from policies import services
+    from policies.tasks import mutation_batch_validate
+    from tests.portals.employer.conftest import csv_upload
+
+    created = services.batch_create(employer=staff_person.contract.employer, user=hr_admin,
+                                    upload=csv_upload("Type;Date d'effet\nsalaire;01.01.2026\n"))
+
+    def crash(**kwargs):
+        raise RuntimeError("worker lost its database")
+
+    monkeypatch.setattr(services, "batch_validate", crash)
+    with pytest.raises(RuntimeError):
+        mutation_batch_validate(created.pk)
+    created.refresh_from_db()
+    assert created.status == "failed" and created.failure == "unreadable"
