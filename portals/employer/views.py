@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -100,11 +100,11 @@ class LinkedRowsMixin:
         lines = []
         for row in listing["rows"]:
             first, rest = row.cells[0], row.cells[1:]
-            head = format_html('<a href="{}{}/">{}</a>', base, row.object.pk, first.text) \
-                if base else conditional_escape(first.text)
-            cells = "".join(
-                format_html('<td class="num">{}</td>', cell.text) if cell.numeric
-                else format_html("<td>{}</td>", cell.text) for cell in rest)
+            head = escape(first.text)
+            if base:
+                head = f'<a href="{escape(base)}{int(row.object.pk)}/">{head}</a>'
+            cells = "".join(f'<td{NUM if cell.numeric else ""}>{escape(cell.text)}</td>'
+                            for cell in rest)
             lines.append(f'<tr><th scope="row"{NUM if first.numeric else ""}>{head}</th>'
                          f"{cells}</tr>")
         listing["rows_html"] = mark_safe("\n".join(lines))  # noqa: S308 - escaped above
