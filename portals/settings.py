@@ -79,8 +79,13 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The annual salary declaration is due on this day (month, day) unless the fund set the year's
 # dates in the admin (DeclarationPeriod).
-SALARY_DECLARATION_DUE = tuple(
-    int(part) for part in os.environ.get("SALARY_DECLARATION_DUE", "1-31").split("-"))
+try:
+    SALARY_DECLARATION_DUE = tuple(
+        int(part) for part in os.environ.get("SALARY_DECLARATION_DUE", "1-31").split("-"))
+    __import__("datetime").date(2024, *SALARY_DECLARATION_DUE)  # a leap year: 2-29 is fine
+except (TypeError, ValueError) as exc:
+    raise ImproperlyConfigured(
+        "SALARY_DECLARATION_DUE must be MONTH-DAY, e.g. 1-31 (31 January)") from exc
 
 # The fund as letters, PDFs and pages name it (letterhead, page titles, admin header).
 FUND_NAME = os.environ.get("FUND_NAME", "Caisse de pension Alpina").strip()
