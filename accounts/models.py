@@ -213,6 +213,7 @@ class SecurityEvent(models.Model):
         ACCESS_DECISION = "access_decision", _("Décision sur une demande d'accès")
         ACCESS_GRANTED = "access_granted", _("Accès accordé")
         ACCESS_REVOKED = "access_revoked", _("Accès révoqué")
+        ACCESS_CHANGED = "access_changed", _("Accès modifié")
         FACTOR_RESET = "factor_reset", _("Deuxième facteur réinitialisé par le support")
         FACTOR_RESET_REQUESTED = "factor_reset_requested", _(
             "Réinitialisation du deuxième facteur demandée"

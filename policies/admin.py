@@ -128,18 +128,140 @@ class PolicyAdmin(SecureModelAdmin):
 class MutationEventInline(admin.TabularInline):
     model = models.MutationEvent
     extra = 0
+    can_delete = False
     readonly_fields = ("status", "note", "by", "at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MutationAdminForm(forms.ModelForm):
+    reject_reason = forms.CharField(
+        label=_("Refuser avec ce motif"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Rempli : la mutation est refusée, l'employeur voit le motif et reçoit un "
+                    "e-mail."),
+    )
+
+    class Meta:
+        model = models.Mutation
+        fields = ()
 
 
 @admin.register(models.Mutation)
 class MutationAdmin(SecureModelAdmin):
+    """Employers report, support decides: "in review", "book" (applies the change to the
+    person in one transaction, row-locked: booked once even if two colleagues click) or reject
+    with a reason. Nothing here edits the reported data."""
+
+    form = MutationAdminForm
     list_display = ("case_number", "employer", "person", "kind", "effective_date", "status",
                     "created_at")
     list_filter = ("status", "kind")
     search_fields = ("case_number", "employer__name", "person__last_name")
-    raw_id_fields = ("employer", "person", "submitted_by")
     list_select_related = ("employer", "person")
     inlines = [MutationEventInline]
+    actions = ["review", "book"]
+    readonly_fields = ("case_number", "employer", "person", "kind", "effective_date", "data",
+                       "status", "reason", "submitted_by", "created_at", "decided_at", "batch")
+    fields = readonly_fields + ("reject_reason",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("reject_reason", "")
+        if reason:
+            try:
+                services.mutation_reject(mutation=obj, by=request.user, reason=reason)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    @admin.action(description=_("Mettre en traitement"), permissions=["change"])
+    def review(self, request, queryset):
+        self._run(request, queryset, services.mutation_review, _("en traitement"))
+
+    @admin.action(description=_("Enregistrer (appliquer à la personne)"), permissions=["change"])
+    def book(self, request, queryset):
+        self._run(request, queryset, services.mutation_book, _("enregistrée(s)"))
+
+    def _run(self, request, queryset, service, done_label):
+        done = 0
+        for mutation in queryset:
+            try:
+                service(mutation=mutation, by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{mutation.case_number} : "
+                                  f"{' '.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} {done_label}", messages.SUCCESS)
+
+
+@admin.register(models.MutationBatch)
+class MutationBatchAdmin(SecureModelAdmin):
+    list_display = ("pk", "employer", "purpose", "status", "filename", "total_rows",
+                    "valid_count", "error_count", "case_number", "created_at")
+    list_filter = ("status", "purpose")
+    search_fields = ("case_number", "employer__name", "filename")
+    list_select_related = ("employer",)
+    exclude = ("rows", "errors", "file")
+    readonly_fields = ("employer", "created_by", "purpose", "declaration", "status", "filename",
+                       "total_rows", "processed_rows", "valid_count", "error_count", "failure",
+                       "case_number", "created_at", "confirmed_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(models.DeclarationPeriod)
+class DeclarationPeriodAdmin(SecureModelAdmin):
+    list_display = ("year", "opens_on", "due_on")
+
+
+@admin.register(models.SalaryDeclaration)
+class SalaryDeclarationAdmin(SecureModelAdmin):
+    list_display = ("employer", "year", "status", "case_number", "submitted_at")
+    list_filter = ("status", "year")
+    search_fields = ("employer__name", "case_number")
+    list_select_related = ("employer",)
+    readonly_fields = ("employer", "year", "status", "case_number", "submitted_by",
+                       "submitted_at", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+class ContributionLineInline(admin.TabularInline):
+    model = models.ContributionLine
+    extra = 0
+    raw_id_fields = ("person",)
+
+
+@admin.register(models.ContributionInvoice)
+class ContributionInvoiceAdmin(SecureModelAdmin):
+    list_display = ("number", "employer", "kind", "period_start", "period_end", "due_on",
+                    "amount", "status")
+    list_filter = ("status", "kind")
+    search_fields = ("number", "employer__name")
+    raw_id_fields = ("employer", "contract")
+    list_select_related = ("employer",)
+    readonly_fields = ("first_read_at",)
+    inlines = [ContributionLineInline]
+
+
+@admin.register(models.SalaryRecord)
+class SalaryRecordAdmin(SecureModelAdmin):
+    list_display = ("person", "employer", "valid_from", "annual_salary", "employment_degree")
+    search_fields = ("person__last_name", "person__ahv_number")
+    list_select_related = ("person", "employer")
+    readonly_fields = ("person", "employer", "valid_from", "annual_salary", "employment_degree",
+                       "mutation", "created_at")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(models.Document)

@@ -161,6 +161,8 @@ class InsuredPerson(models.Model):
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
+    # The employer's own number for the person (payroll), searched on the staff overview.
+    personnel_number = models.CharField(_("numéro de personnel"), max_length=30, blank=True)
     iban = models.CharField(_("IBAN (rentes)"), max_length=34, blank=True)
     bank_currency = models.CharField(
         _("Monnaie du compte"), max_length=3, blank=True,
@@ -172,7 +174,13 @@ class InsuredPerson(models.Model):
         verbose_name = _("personne assurée")
         verbose_name_plural = _("personnes assurées")
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["contract", "status", "last_name"])]
+        indexes = [
+            models.Index(fields=["contract", "status", "last_name"]),
+            # The employer's staff overview in name order: a page of 50 read from the index,
+            # not 20,000 rows sorted.
+            models.Index(fields=["contract", "last_name", "first_name", "id"],
+                         name="person_contract_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name} ({self.ahv_masked})"
@@ -448,6 +456,7 @@ class Mutation(models.Model):
         IN_REVIEW = "in_review", _("En traitement")
         BOOKED = "booked", _("Enregistrée")
         REJECTED = "rejected", _("Refusée")
+        WITHDRAWN = "withdrawn", _("Retirée")
 
     case_number = models.CharField(_("numéro de dossier"), max_length=20, unique=True)
     employer = models.ForeignKey(
@@ -469,11 +478,20 @@ class Mutation(models.Model):
         verbose_name=_("transmise par"),
     )
     created_at = models.DateTimeField(_("transmise le"), default=timezone.now)
+    batch = models.ForeignKey(
+        "MutationBatch", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="mutations", verbose_name=_("fichier ou déclaration"),
+    )
+    reason = models.TextField(_("motif du refus"), blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW)
 
     class Meta:
         verbose_name = _("mutation")
         verbose_name_plural = _("mutations")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["employer", "status", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.case_number} · {self.get_kind_display()}"
@@ -676,6 +694,225 @@ class ChangeRequestEvent(RequestEvent):
 
     class Meta(RequestEvent.Meta):
         pass
+
+
+# --- employer portal ------------------------------------------------------------------------------
+
+class SalaryRecord(models.Model):
+    """The salary and employment degree an employer reported for a person, from a date: the
+    history the employer sees (never the insured salary, capital or benefits)."""
+
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.CASCADE, related_name="salary_records",
+        verbose_name=_("personne assurée"),
+    )
+    # Whose report it was: a person who changes employer never shows the old one's figures.
+    employer = models.ForeignKey(
+        Employer, on_delete=models.CASCADE, related_name="+", verbose_name=_("employeur")
+    )
+    valid_from = models.DateField(_("valable dès"))
+    annual_salary = models.DecimalField(_("salaire annuel"), **MONEY)
+    employment_degree = models.DecimalField(_("taux d'occupation (%)"), max_digits=5,
+                                            decimal_places=2)
+    mutation = models.ForeignKey(
+        Mutation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("mutation"),
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("salaire annoncé")
+        verbose_name_plural = _("salaires annoncés")
+        ordering = ["-valid_from", "-pk"]
+        indexes = [models.Index(fields=["person", "employer", "-valid_from"])]
+
+
+class MutationBatch(models.Model):
+    """A file of mutations (or of a salary declaration) being validated: nothing becomes a
+    mutation before the employer confirms the preview. The file is deleted once read; the
+    report (row, column, message code) and the valid rows stay here."""
+
+    class Purpose(models.TextChoices):
+        MUTATIONS = "mutations", _("Mutations")
+        DECLARATION = "declaration", _("Déclaration de salaires")
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Vérification en cours")
+        READY = "ready", _("Vérifié")
+        FAILED = "failed", _("Refusé")
+        CONFIRMED = "confirmed", _("Transmis")
+        DISCARDED = "discarded", _("Abandonné")
+
+    employer = models.ForeignKey(
+        Employer, on_delete=models.CASCADE, related_name="mutation_batches",
+        verbose_name=_("employeur"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("téléversé par"),
+    )
+    purpose = models.CharField(_("usage"), max_length=12, choices=Purpose.choices,
+                               default=Purpose.MUTATIONS)
+    declaration = models.ForeignKey(
+        "SalaryDeclaration", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="uploads", verbose_name=_("déclaration de salaires"),
+    )
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices,
+                              default=Status.VALIDATING)
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to="uploads/%Y/%m/",
+                            blank=True)
+    filename = models.CharField(_("nom du fichier"), max_length=200, blank=True)
+    total_rows = models.PositiveIntegerField(_("lignes"), default=0)
+    processed_rows = models.PositiveIntegerField(_("lignes vérifiées"), default=0)
+    valid_count = models.PositiveIntegerField(_("lignes valables"), default=0)
+    error_count = models.PositiveIntegerField(_("erreurs"), default=0)
+    failure = models.CharField(_("motif du refus du fichier"), max_length=40, blank=True)
+    errors = models.JSONField(_("rapport"), default=list, blank=True)
+    rows = models.JSONField(_("lignes valables"), default=list, blank=True)
+    case_number = models.CharField(_("numéro de dossier"), max_length=20, unique=True,
+                                   null=True, blank=True)
+    created_at = models.DateTimeField(_("téléversé le"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fichier de mutations")
+        verbose_name_plural = _("fichiers de mutations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.case_number or self.filename or f"#{self.pk}"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 0 if self.status == self.Status.VALIDATING else 100
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class DeclarationPeriod(models.Model):
+    """When the annual salary declaration of a year opens and is due (set by the fund)."""
+
+    year = models.PositiveSmallIntegerField(_("année"), unique=True)
+    opens_on = models.DateField(_("ouverte dès le"))
+    due_on = models.DateField(_("à transmettre jusqu'au"))
+
+    class Meta:
+        verbose_name = _("délai de déclaration des salaires")
+        verbose_name_plural = _("délais de déclaration des salaires")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class SalaryDeclaration(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("En cours")
+        SUBMITTED = "submitted", _("Transmise")
+
+    employer = models.ForeignKey(
+        Employer, on_delete=models.CASCADE, related_name="salary_declarations",
+        verbose_name=_("employeur"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    case_number = models.CharField(_("numéro de dossier"), max_length=20, unique=True,
+                                   null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("transmise par"),
+    )
+    submitted_at = models.DateTimeField(_("transmise le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("déclaration de salaires")
+        verbose_name_plural = _("déclarations de salaires")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["employer", "year"],
+                                               name="one_declaration_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.employer.name}"
+
+
+class SalaryDeclarationLine(models.Model):
+    declaration = models.ForeignKey(
+        SalaryDeclaration, on_delete=models.CASCADE, related_name="lines",
+        verbose_name=_("déclaration"),
+    )
+    person = models.ForeignKey(InsuredPerson, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("personne assurée"))
+    previous_salary = models.DecimalField(_("salaire annoncé l'an passé"), **MONEY)
+    previous_degree = models.DecimalField(_("taux l'an passé"), max_digits=5, decimal_places=2)
+    annual_salary = models.DecimalField(_("nouveau salaire annuel"), **MONEY)
+    employment_degree = models.DecimalField(_("nouveau taux d'occupation"), max_digits=5,
+                                            decimal_places=2)
+    changed = models.BooleanField(_("modifiée"), default=False)
+
+    class Meta:
+        verbose_name = _("ligne de déclaration")
+        verbose_name_plural = _("lignes de déclaration")
+        constraints = [models.UniqueConstraint(fields=["declaration", "person"],
+                                               name="one_line_per_person")]
+
+
+class ContributionInvoice(models.Model):
+    """A contribution invoice (or a yearly statement) of a contract, with the lines behind it."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Facture de cotisations")
+        STATEMENT = "statement", _("Décompte annuel")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ouverte")
+        PAID = "paid", _("Payée")
+
+    employer = models.ForeignKey(
+        Employer, on_delete=models.CASCADE, related_name="invoices", verbose_name=_("employeur")
+    )
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="invoices",
+                                 verbose_name=_("contrat"))
+    number = models.CharField(_("numéro"), max_length=30, unique=True)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.INVOICE)
+    period_start = models.DateField(_("période du"))
+    period_end = models.DateField(_("période au"))
+    issued_on = models.DateField(_("émise le"))
+    due_on = models.DateField(_("échéance"))
+    amount = models.DecimalField(_("montant"), **MONEY)
+    status = models.CharField(_("statut"), max_length=6, choices=Status.choices,
+                              default=Status.OPEN)
+    paid_on = models.DateField(_("payée le"), null=True, blank=True)
+    first_read_at = models.DateTimeField(_("lue la première fois le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("facture de cotisations")
+        verbose_name_plural = _("factures de cotisations")
+        ordering = ["-period_start", "-pk"]
+        indexes = [models.Index(fields=["employer", "status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.status == self.Status.OPEN and self.due_on < today
+
+
+class ContributionLine(models.Model):
+    invoice = models.ForeignKey(ContributionInvoice, on_delete=models.CASCADE,
+                                related_name="lines", verbose_name=_("facture"))
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("personne assurée"))
+    salary_basis = models.DecimalField(_("salaire déterminant"), **MONEY)
+    employee_share = models.DecimalField(_("part salarié"), **MONEY)
+    employer_share = models.DecimalField(_("part employeur"), **MONEY)
+
+    class Meta:
+        verbose_name = _("ligne de cotisation")
+        verbose_name_plural = _("lignes de cotisation")
+        ordering = ["pk"]
 
 
 # --- broker portal (issue 11): beneficiaries, commission rules and statements, lookups ----------

@@ -229,3 +229,38 @@ def commission_statement_pdf(statement: CommissionStatement,
         ("facts", [(_("Total (CHF)"), amount(statement.total))]),
         ("p", _("Les annulations et les reprises de commission figurent en négatif.")),
     ], subject=_("Décompte de commissions"))
+
+
+def contribution_invoice_pdf(invoice) -> bytes:
+    """A contribution invoice or statement with the lines behind it (name, salary basis, both
+    shares): what the employer may see, nothing of the persons' savings or benefits."""
+    from django.db.models import Sum
+
+    from .models import ContributionInvoice
+
+    lines = invoice.lines.select_related("person").order_by("person__last_name",
+                                                            "person__first_name", "pk")
+    totals = lines.aggregate(salary=Sum("salary_basis"), employee=Sum("employee_share"),
+                             employer=Sum("employer_share"))
+    status = _("Payée") if invoice.status == ContributionInvoice.Status.PAID else (
+        _("En retard") if invoice.is_overdue() else _("Ouverte"))
+    blocks: list[Block] = [
+        ("facts", [
+            (_("Employeur"), f"{invoice.employer.name} ({invoice.employer.uid})"),
+            (_("Contrat"), invoice.contract.number),
+            (_("Période"), f"{day(invoice.period_start)} – {day(invoice.period_end)}"),
+            (_("Émise le"), day(invoice.issued_on)),
+            (_("Échéance"), day(invoice.due_on)),
+            (_("Montant"), chf(invoice.amount)),
+            (_("Statut"), status),
+        ]),
+        ("h", _("Détail par personne")),
+        ("table", [_("Nom"), _("N° de personnel"), _("Salaire déterminant"), _("Part salarié"),
+                   _("Part employeur")],
+         [[f"{line.person.last_name} {line.person.first_name}", line.person.personnel_number,
+           chf(line.salary_basis), chf(line.employee_share), chf(line.employer_share)]
+          for line in lines]
+         + [[_("Total"), "", chf(totals["salary"] or 0), chf(totals["employee"] or 0),
+             chf(totals["employer"] or 0)]]),
+    ]
+    return pdf_build(f"{invoice.get_kind_display()} {invoice.number}", blocks)

@@ -22,15 +22,23 @@ from .models import (
     ChangeRequest,
     CommissionLine,
     CommissionStatement,
+    Contract,
+    ContributionInvoice,
+    ContributionLine,
     Document,
     InsuredPerson,
     Mandate,
+    Mutation,
+    MutationBatch,
     Pension,
     PensionPayment,
     Policy,
     PolicyHolder,
     PolicyValue,
     Premium,
+    SalaryDeclaration,
+    SalaryDeclarationLine,
+    SalaryRecord,
 )
 
 
@@ -512,4 +520,172 @@ def broker_counts(membership: Membership, *, agency_wide: bool = False) -> dict[
         .filter(published_at__gte=since).count(),
         "last_statement": commission_statements_for_broker(
             membership, agency_wide=agency_wide).order_by("-period_end", "-pk").first(),
+    }
+
+
+# --- employer portal ------------------------------------------------------------------------------
+# Every read takes the active membership: another company's object is a 404.
+
+def _employer_id(membership: Membership) -> int:
+    if membership.kind != Membership.Kind.EMPLOYER or membership.employer_id is None:
+        raise Http404
+    return membership.employer_id
+
+
+def _or_404(queryset: QuerySet, pk):
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# The person fields an employer may read (never capital, buy-in, WEF, pensions, IBAN, health).
+EMPLOYER_PERSON_FIELDS = (
+    "pk", "contract_id", "ahv_number", "first_name", "last_name", "birth_date", "sex",
+    "civil_status", "street", "postcode", "city", "country", "language", "annual_salary",
+    "employment_degree", "entry_date", "exit_date", "status", "personnel_number",
+    "contract__number",
+)
+
+
+def staff_list_for(membership: Membership) -> QuerySet[InsuredPerson]:
+    """The staff overview: only the fields an employer may see, and the contract number,
+    in one query whatever the company's size."""
+    contract_ids = list(Contract.objects.filter(employer_id=_employer_id(membership))
+                        .values_list("pk", flat=True))
+    # contract_id IN (ids), not a join on the employer: PostgreSQL then reads a page in name
+    # order straight from person_contract_name_idx (0.2 ms instead of 20 at 20,000 staff).
+    return InsuredPerson.objects.filter(contract_id__in=contract_ids).select_related(
+        "contract").only(*EMPLOYER_PERSON_FIELDS)
+
+
+AHV_DIGITS = re.compile(r"^756\d{0,10}$")
+
+
+def staff_search(queryset: QuerySet[InsuredPerson], query: str) -> QuerySet[InsuredPerson]:
+    """Each word: a name (part), a personnel number, or an AHV number typed with or without
+    dots (whole or its beginning)."""
+    for word in query.split()[:6]:
+        digits = re.sub(r"[.\s]", "", word)
+        if AHV_DIGITS.match(digits):
+            if len(digits) == 13:
+                formatted = f"{digits[:3]}.{digits[3:7]}.{digits[7:11]}.{digits[11:]}"
+                queryset = queryset.filter(ahv_number=formatted)
+            else:
+                dotted = ".".join(filter(None, (digits[:3], digits[3:7], digits[7:11],
+                                                digits[11:])))
+                queryset = queryset.filter(ahv_number__startswith=dotted)
+            continue
+        queryset = queryset.filter(
+            Q(last_name__icontains=word) | Q(first_name__icontains=word)
+            | Q(personnel_number__iexact=word)
+        )
+    return queryset
+
+
+def staff_names(employer_id: int, person_ids: list[int]) -> dict[int, str]:
+    """Names of the company's persons a file names (the preview of its rows), one query."""
+    return {
+        pk: f"{last} {first}"
+        for pk, last, first in InsuredPerson.objects.filter(
+            contract__employer_id=employer_id, pk__in=person_ids,
+        ).values_list("pk", "last_name", "first_name")
+    }
+
+
+def staff_member_for(membership: Membership, pk) -> InsuredPerson:
+    return _or_404(staff_list_for(membership), pk)
+
+
+def contracts_for_employer(membership: Membership) -> QuerySet[Contract]:
+    return Contract.objects.filter(employer_id=_employer_id(membership)).select_related("plan")
+
+
+def salary_history_for(membership: Membership, person: InsuredPerson) -> QuerySet[SalaryRecord]:
+    return SalaryRecord.objects.filter(employer_id=_employer_id(membership), person=person)
+
+
+def mutations_for_employer(membership: Membership) -> QuerySet[Mutation]:
+    return Mutation.objects.filter(employer_id=_employer_id(membership)).select_related(
+        "person").only(
+        "pk", "case_number", "kind", "status", "effective_date", "created_at", "decided_at",
+        "data", "reason", "batch_id", "employer_id", "person_id", "person__first_name",
+        "person__last_name", "person__ahv_number")
+
+
+def mutation_for(membership: Membership, pk) -> Mutation:
+    return _or_404(
+        Mutation.objects.filter(employer_id=_employer_id(membership))
+        .select_related("person", "submitted_by").prefetch_related("events"), pk)
+
+
+def mutations_open_for(membership: Membership) -> QuerySet[Mutation]:
+    return mutations_for_employer(membership).filter(status__in=Mutation.OPEN_STATUSES)
+
+
+def mutations_of_person(membership: Membership, person: InsuredPerson) -> QuerySet[Mutation]:
+    return Mutation.objects.filter(employer_id=_employer_id(membership), person=person)
+
+
+def batch_for(membership: Membership, pk) -> MutationBatch:
+    return _or_404(MutationBatch.objects.filter(employer_id=_employer_id(membership)), pk)
+
+
+def invoices_for(membership: Membership) -> QuerySet[ContributionInvoice]:
+    return ContributionInvoice.objects.filter(
+        employer_id=_employer_id(membership)).select_related("contract")
+
+
+def invoice_for(membership: Membership, pk) -> ContributionInvoice:
+    return _or_404(invoices_for(membership), pk)
+
+
+def invoice_lines(invoice: ContributionInvoice) -> QuerySet[ContributionLine]:
+    return invoice.lines.select_related("person").only(
+        "pk", "invoice_id", "salary_basis", "employee_share", "employer_share",
+        "person__first_name", "person__last_name", "person__ahv_number",
+        "person__personnel_number")
+
+
+def invoice_next_for(membership: Membership) -> ContributionInvoice | None:
+    return invoices_for(membership).filter(
+        status=ContributionInvoice.Status.OPEN, kind=ContributionInvoice.Kind.INVOICE,
+    ).order_by("due_on", "pk").first()
+
+
+def documents_for_employer(membership: Membership) -> QuerySet[Document]:
+    return Document.objects.filter(employer_id=_employer_id(membership), published=True)
+
+
+def document_for_employer(membership: Membership, pk) -> Document:
+    return _or_404(documents_for_employer(membership), pk)
+
+
+def declaration_for(membership: Membership, year: int) -> SalaryDeclaration | None:
+    return SalaryDeclaration.objects.filter(employer_id=_employer_id(membership),
+                                            year=year).first()
+
+
+def declaration_lines_for(declaration: SalaryDeclaration) -> QuerySet[SalaryDeclarationLine]:
+    return declaration.lines.select_related("person").only(
+        "pk", "declaration_id", "previous_salary", "previous_degree", "annual_salary",
+        "employment_degree", "changed", "person__first_name", "person__last_name",
+        "person__ahv_number", "person__personnel_number",
+    ).order_by("person__last_name", "person__first_name", "pk")
+
+
+def employer_home_figures(membership: Membership) -> dict:
+    """What the home page shows, in a handful of queries."""
+    employer_id = _employer_id(membership)
+    counts = employer_staff_counts(membership)
+    open_mutations = Mutation.objects.filter(employer_id=employer_id,
+                                             status__in=Mutation.OPEN_STATUSES)
+    return {
+        "counts": counts,
+        "open_mutations": list(open_mutations.order_by("created_at").only(
+            "pk", "case_number", "kind", "status", "created_at")[:5]),
+        "open_mutations_count": open_mutations.count(),
+        "unread_documents": Document.objects.filter(
+            employer_id=employer_id, published=True, first_read_at__isnull=True).count(),
+        "next_invoice": invoice_next_for(membership),
     }

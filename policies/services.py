@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OutboxMessage, SecurityEvent, User
+from accounts.models import Membership, OutboxMessage, SecurityEvent, User
 from accounts.services import message_queue, security_event_record
 
 from . import commissions
@@ -29,13 +29,24 @@ from .models import (
     CommissionLine,
     CommissionRule,
     CommissionStatement,
+    Contract,
+    ContributionInvoice,
+    DeclarationPeriod,
     Document,
+    Employer,
     InsuredPerson,
     Mandate,
+    Mutation,
+    MutationBatch,
+    MutationEvent,
     PolicyLookup,
     Premium,
     RequestStatus,
+    SalaryDeclaration,
+    SalaryDeclarationLine,
+    SalaryRecord,
 )
+from .mutations import jsonable
 from .selectors import change_request_open
 from .validators import normalize_payout_iban
 
@@ -125,6 +136,8 @@ def document_publish(*, document: Document) -> bool:
                         "Un nouveau document vous attend dans votre espace de prévoyance."
                     ),
                 )
+    elif document.employer_id is not None:
+        employer_document_notify(document=document)
     return True
 
 
@@ -435,3 +448,483 @@ def commission_statements_compute(*, agency: Agency, period_kind: str,
         stale.lines.all().delete()
         stale.delete()
     return statements
+
+
+# --- employer portal: mutations ------------------------------------------------------------------
+
+class MutationNotOpen(ValidationError):
+    """The mutation was decided (or withdrawn) meanwhile: nothing is done twice."""
+
+    def __init__(self, mutation: Mutation) -> None:
+        super().__init__(
+            _("Cette mutation a déjà été traitée (%(status)s).")
+            % {"status": mutation.get_status_display()}
+        )
+        self.mutation = mutation
+
+
+def _mutation_event(mutation: Mutation, status: str, by: User | None, note: str = "") -> None:
+    MutationEvent.objects.create(mutation=mutation, status=status, by=by, note=note)
+
+
+@transaction.atomic
+def mutation_submit(
+    *, employer: Employer, kind: str, effective_date: date, data: dict[str, Any],
+    person: InsuredPerson | None, submitted_by: User | None,
+) -> Mutation:
+    """A change reported by the employer; it changes nothing on the person until support
+    books it. `data` was checked by policies.mutations (the form or the file)."""
+    mutation = Mutation.objects.create(
+        case_number=case_number_new(Mutation, "E"), employer=employer, person=person,
+        kind=kind, effective_date=effective_date, data=jsonable(data), submitted_by=submitted_by,
+    )
+    _mutation_event(mutation, Mutation.Status.SUBMITTED, submitted_by)
+    return mutation
+
+
+@transaction.atomic
+def mutation_withdraw(*, mutation: Mutation, by: User) -> Mutation:
+    """The employer takes back a report nobody has started on yet."""
+    locked = Mutation.objects.select_for_update().get(pk=mutation.pk)
+    if locked.status != Mutation.Status.SUBMITTED:
+        raise MutationNotOpen(locked)
+    locked.status, locked.decided_at = Mutation.Status.WITHDRAWN, timezone.now()
+    locked.save(update_fields=["status", "decided_at"])
+    _mutation_event(locked, Mutation.Status.WITHDRAWN, by)
+    return locked
+
+
+@transaction.atomic
+def mutation_review(*, mutation: Mutation, by: User) -> Mutation:
+    locked = Mutation.objects.select_for_update().get(pk=mutation.pk)
+    if locked.status != Mutation.Status.SUBMITTED:
+        raise MutationNotOpen(locked)
+    locked.status = Mutation.Status.IN_REVIEW
+    locked.save(update_fields=["status"])
+    _mutation_event(locked, Mutation.Status.IN_REVIEW, by)
+    return locked
+
+
+def _salary_record(person: InsuredPerson, mutation: Mutation, valid_from: date) -> None:
+    SalaryRecord.objects.create(
+        person=person, employer_id=mutation.employer_id, valid_from=valid_from,
+        annual_salary=person.annual_salary, employment_degree=person.employment_degree,
+        mutation=mutation,
+    )
+
+
+def _employer_contract(employer_id: int, contract_id: Any = None) -> Contract:
+    contracts = Contract.objects.filter(employer_id=employer_id).order_by("start_date", "pk")
+    chosen = contracts.filter(pk=contract_id).first() if contract_id else None
+    contract = chosen or contracts.filter(end_date__isnull=True).first() or contracts.first()
+    if contract is None:
+        raise ValidationError(_("Cet employeur n'a aucun contrat d'affiliation."))
+    return contract
+
+
+def _apply_entry(mutation: Mutation) -> InsuredPerson:
+    data = mutation.data
+    contract = _employer_contract(mutation.employer_id, data.get("contract_id"))
+    person = InsuredPerson.objects.select_for_update().filter(ahv_number=data["ahv"]).first()
+    if person is not None and person.status != InsuredPerson.Status.LEFT:
+        raise ValidationError(
+            _("Cette personne est déjà assurée et active : l'entrée ne peut pas être "
+              "enregistrée."))
+    if person is None:
+        person = InsuredPerson(ahv_number=data["ahv"])
+    person.contract = contract
+    person.first_name, person.last_name = data["first_name"], data["last_name"]
+    person.birth_date = date.fromisoformat(data["birth_date"])
+    person.sex = data["sex"]
+    person.annual_salary = Decimal(data["annual_salary"])
+    person.employment_degree = Decimal(data.get("employment_degree") or "100")
+    person.personnel_number = data.get("personnel_number", "")
+    person.entry_date, person.exit_date = mutation.effective_date, None
+    person.status = InsuredPerson.Status.ACTIVE
+    person.save()
+    _salary_record(person, mutation, mutation.effective_date)
+    return person
+
+
+def _apply(mutation: Mutation) -> InsuredPerson:
+    """The change on the person, in the booking's transaction."""
+    if mutation.kind == Mutation.Kind.ENTRY:
+        return _apply_entry(mutation)
+    person = InsuredPerson.objects.select_for_update().get(
+        pk=mutation.person_id, contract__employer_id=mutation.employer_id)
+    data, kind = mutation.data, mutation.kind
+    if kind != Mutation.Kind.UNPAID_LEAVE and person.status != InsuredPerson.Status.ACTIVE:
+        raise ValidationError(_("Cette personne n'est plus active : la mutation ne peut pas être "
+                                "enregistrée."))
+    if kind == Mutation.Kind.EXIT:
+        if mutation.effective_date < person.entry_date:
+            raise ValidationError(_("La date de sortie précède la date d'entrée."))
+        person.exit_date, person.status = mutation.effective_date, InsuredPerson.Status.LEFT
+    elif kind == Mutation.Kind.SALARY:
+        person.annual_salary = Decimal(data["annual_salary"])
+    elif kind == Mutation.Kind.DEGREE:
+        person.employment_degree = Decimal(data["employment_degree"])
+    elif kind == Mutation.Kind.CIVIL_STATUS:
+        person.civil_status = data["civil_status"]
+    elif kind == Mutation.Kind.ADDRESS:
+        for name in ("street", "postcode", "city", "country"):
+            if name in data:
+                setattr(person, name, data[name])
+    if "personnel_number" in data and data["personnel_number"] and kind != Mutation.Kind.EXIT:
+        person.personnel_number = data["personnel_number"]
+    person.save()
+    if kind in (Mutation.Kind.SALARY, Mutation.Kind.DEGREE):
+        _salary_record(person, mutation, mutation.effective_date)
+    return person
+
+
+@transaction.atomic
+def mutation_book(*, mutation: Mutation, by: User) -> Mutation:
+    """Support books the mutation: the change is applied to the person in this transaction,
+    the person's dashboard version moves and the employer is told. The row lock makes two
+    colleagues clicking at once book it once; the second gets MutationNotOpen."""
+    locked = Mutation.objects.select_for_update().get(pk=mutation.pk)
+    if locked.status not in Mutation.OPEN_STATUSES:
+        raise MutationNotOpen(locked)
+    person = _apply(locked)
+    locked.person = person
+    locked.status, locked.decided_at = Mutation.Status.BOOKED, timezone.now()
+    locked.save(update_fields=["person", "status", "decided_at"])
+    _mutation_event(locked, Mutation.Status.BOOKED, by)
+    dashboard_touch(person.pk)
+    mutation_decision_notify(mutation=locked)
+    return locked
+
+
+@transaction.atomic
+def mutation_reject(*, mutation: Mutation, by: User, reason: str) -> Mutation:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Indiquez le motif du refus."))
+    locked = Mutation.objects.select_for_update().get(pk=mutation.pk)
+    if locked.status not in Mutation.OPEN_STATUSES:
+        raise MutationNotOpen(locked)
+    locked.status, locked.reason = Mutation.Status.REJECTED, reason[:2000]
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "reason", "decided_at"])
+    _mutation_event(locked, Mutation.Status.REJECTED, by, note=locked.reason)
+    mutation_decision_notify(mutation=locked)
+    return locked
+
+
+def employer_users(employer_id: int) -> list[User]:
+    """Active users with a current membership of the company (admins, clerks, third
+    parties)."""
+    today = timezone.localdate()
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__kind=Membership.Kind.EMPLOYER,
+            memberships__employer_id=employer_id, memberships__revoked_at__isnull=True,
+        ).filter(models.Q(memberships__valid_until__isnull=True)
+                 | models.Q(memberships__valid_until__gte=today)).distinct()
+    )
+
+
+def mutation_decision_notify(*, mutation: Mutation) -> list[OutboxMessage]:
+    """E-mail to whoever reported it (or, gone meanwhile, to the company's admins): the case
+    number and the decision, no personal data. A mutation of a file or a declaration is told
+    once for all, when the last one of its batch is decided (10,000 salary lines are one
+    e-mail, not 10,000)."""
+    batch = None
+    if mutation.batch_id is not None:
+        if Mutation.objects.filter(batch_id=mutation.batch_id,
+                                   status__in=Mutation.OPEN_STATUSES).exists():
+            return []
+        batch = MutationBatch.objects.get(pk=mutation.batch_id)
+    users = employer_users(mutation.employer_id)
+    recipients = [u for u in users if u.pk == mutation.submitted_by_id] or [
+        u for u in users if u.memberships.filter(
+            employer_id=mutation.employer_id, role=Membership.Role.ADMIN,
+            revoked_at__isnull=True).exists()]
+    sent = []
+    counts = {}
+    if batch is not None:
+        counts = dict(Mutation.objects.filter(batch=batch).values_list("status").annotate(
+            n=models.Count("pk")))
+    for user in recipients:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            body = render_to_string("emails/mutation_decision.txt", {
+                "site_url": settings.SITE_URL, "mutation": mutation, "batch": batch,
+                "booked": mutation.status == Mutation.Status.BOOKED,
+                "booked_count": counts.get(Mutation.Status.BOOKED, 0),
+                "rejected_count": counts.get(Mutation.Status.REJECTED, 0),
+            })
+            if batch is not None:
+                subject = gettext("Votre dossier %(case)s est traité") % {
+                    "case": batch.case_number}
+            else:
+                subject = gettext("Votre mutation %(case)s : %(status)s") % {
+                    "case": mutation.case_number, "status": mutation.get_status_display()}
+            sent.append(message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=user.email,
+                                      subject=subject, body=body, user=user))
+    return sent
+
+
+# --- employer portal: files of mutations ---------------------------------------------------------
+
+def batch_create(*, employer: Employer, user: User, upload, purpose: str = "mutations",
+                 declaration: SalaryDeclaration | None = None) -> MutationBatch:
+    """Keep the uploaded file (private storage) until it is read; nothing else happens."""
+    from .mutations import safe_name
+
+    batch = MutationBatch(employer=employer, created_by=user, purpose=purpose,
+                          declaration=declaration, filename=safe_name(upload.name))
+    batch.file.save(f"batch-{secrets.token_hex(8)}", upload, save=False)
+    batch.save()
+    return batch
+
+
+def batch_fail(*, batch: MutationBatch, code: str, params: dict | None = None) -> None:
+    batch.status, batch.failure = MutationBatch.Status.FAILED, code
+    batch.errors = [[0, "", code, params or {}]]
+    batch.save(update_fields=["status", "failure", "errors"])
+    _batch_file_drop(batch)
+
+
+def _batch_file_drop(batch: MutationBatch) -> None:
+    if batch.file:
+        batch.file.delete(save=False)
+        MutationBatch.objects.filter(pk=batch.pk).update(file="")
+
+
+def batch_validate(*, batch_id: int) -> MutationBatch:
+    """Read and check every row (the Celery task runs this for large files); the progress is
+    written as it goes so that the page can show it."""
+    from . import mutations as rules
+
+    batch = MutationBatch.objects.get(pk=batch_id)
+    if batch.status != MutationBatch.Status.VALIDATING:
+        return batch
+    try:
+        with batch.file.open("rb") as handle:
+            table = rules.read_table(handle, size=batch.file.size)
+    except rules.FileRefused as refused:
+        batch_fail(batch=batch, code=refused.code, params=refused.params)
+        return batch
+    except (FileNotFoundError, OSError, ValueError):
+        batch_fail(batch=batch, code="unreadable")
+        return batch
+    MutationBatch.objects.filter(pk=batch.pk).update(total_rows=table.count)
+    checker = rules.MutationChecker(employer_id=batch.employer_id)
+
+    def progress(done: int) -> None:
+        MutationBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+
+    only_kind = Mutation.Kind.SALARY if batch.purpose == MutationBatch.Purpose.DECLARATION \
+        else None
+    outcome = rules.validate_table(table, checker, progress=progress, only_kind=only_kind,
+                                   every=max(100, table.count // 50))
+    if only_kind and batch.declaration_id:
+        outcome = _declaration_rows(batch, outcome)
+    batch.total_rows = batch.processed_rows = outcome.total
+    batch.rows, batch.errors = outcome.valid, outcome.errors
+    batch.valid_count, batch.error_count = len(outcome.valid), outcome.error_count
+    batch.status = MutationBatch.Status.READY
+    batch.save(update_fields=["total_rows", "processed_rows", "rows", "errors", "valid_count",
+                              "error_count", "status"])
+    _batch_file_drop(batch)
+    return batch
+
+
+def _declaration_rows(batch: MutationBatch, outcome):
+    """A declaration file names persons of the declaration only (active staff)."""
+    listed = set(SalaryDeclarationLine.objects.filter(declaration_id=batch.declaration_id)
+                 .values_list("person_id", flat=True))
+    valid = []
+    for row in outcome.valid:
+        if row.get("person_id") in listed:
+            valid.append(row)
+        else:
+            outcome.errors.append([row["row"], "ahv", "person_unknown", {}])
+            outcome.error_count += 1
+    outcome.valid = valid
+    return outcome
+
+
+class BatchNotReady(ValidationError):
+    pass
+
+
+@transaction.atomic
+def batch_confirm(*, batch: MutationBatch, by: User) -> MutationBatch:
+    """The N valid rows become N mutations (one case number for the file, each mutation its
+    own under it), all at once or none."""
+    locked = MutationBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != MutationBatch.Status.READY or not locked.valid_count:
+        raise BatchNotReady(_("Ce fichier ne peut plus être transmis."))
+    if locked.purpose == MutationBatch.Purpose.DECLARATION:
+        _declaration_fill(locked)
+    else:
+        locked.case_number = case_number_new(MutationBatch, "L")
+        _mutations_create(locked.employer_id, locked.rows, by=by, batch=locked,
+                          case_number=locked.case_number)
+    locked.status, locked.confirmed_at = MutationBatch.Status.CONFIRMED, timezone.now()
+    locked.save(update_fields=["status", "confirmed_at", "case_number"])
+    return locked
+
+
+def _mutations_create(employer_id: int, rows: list[dict], *, by: User | None,
+                      batch: MutationBatch, case_number: str) -> list[Mutation]:
+    now = timezone.now()
+    mutations = []
+    for index, row in enumerate(rows, start=1):
+        data = {k: v for k, v in row.items()
+                if k not in ("kind", "effective_date", "row", "person_id")}
+        person_id = row.get("person_id") if row["kind"] != Mutation.Kind.ENTRY else None
+        mutations.append(Mutation(
+            case_number=f"{case_number}-{index}", employer_id=employer_id, person_id=person_id,
+            kind=row["kind"], effective_date=date.fromisoformat(row["effective_date"]),
+            data=data, submitted_by=by, batch=batch, created_at=now,
+        ))
+    created = Mutation.objects.bulk_create(mutations, batch_size=1000)
+    if any(m.pk is None for m in created):  # backends that do not return keys
+        created = list(Mutation.objects.filter(batch=batch).order_by("pk"))
+    MutationEvent.objects.bulk_create(
+        [MutationEvent(mutation=m, status=Mutation.Status.SUBMITTED, by=by, at=now)
+         for m in created], batch_size=1000)
+    return created
+
+
+def batch_discard(*, batch: MutationBatch) -> None:
+    MutationBatch.objects.filter(
+        pk=batch.pk, status__in=(MutationBatch.Status.READY, MutationBatch.Status.FAILED,
+                                 MutationBatch.Status.VALIDATING),
+    ).update(status=MutationBatch.Status.DISCARDED, rows=[])
+    _batch_file_drop(batch)
+
+
+# --- employer portal: annual salary declaration --------------------------------------------------
+
+def declaration_period_for(year: int) -> DeclarationPeriod:
+    """The fund's dates for the year, or the default (settings): open from 1 January, due at
+    the end of January."""
+    period = DeclarationPeriod.objects.filter(year=year).first()
+    if period is not None:
+        return period
+    due_month, due_day = settings.SALARY_DECLARATION_DUE
+    return DeclarationPeriod(year=year, opens_on=date(year, 1, 1),
+                             due_on=date(year, due_month, due_day))
+
+
+@transaction.atomic
+def declaration_open(*, employer: Employer, year: int) -> SalaryDeclaration:
+    """The year's declaration with one line per active person (last year's figures as the
+    starting values); persons who entered since are added when it is opened again."""
+    declaration, _created = SalaryDeclaration.objects.get_or_create(employer=employer, year=year)
+    declaration = SalaryDeclaration.objects.select_for_update().get(pk=declaration.pk)
+    if declaration.status != SalaryDeclaration.Status.DRAFT:
+        return declaration
+    listed = set(declaration.lines.values_list("person_id", flat=True))
+    new_lines = [
+        SalaryDeclarationLine(
+            declaration=declaration, person_id=pk, previous_salary=salary,
+            previous_degree=degree, annual_salary=salary, employment_degree=degree,
+        )
+        for pk, salary, degree in InsuredPerson.objects.filter(
+            contract__employer=employer, status=InsuredPerson.Status.ACTIVE,
+        ).values_list("pk", "annual_salary", "employment_degree")
+        if pk not in listed
+    ]
+    SalaryDeclarationLine.objects.bulk_create(new_lines, batch_size=1000)
+    return declaration
+
+
+class DeclarationClosed(ValidationError):
+    pass
+
+
+def _declaration_draft(declaration: SalaryDeclaration) -> SalaryDeclaration:
+    locked = SalaryDeclaration.objects.select_for_update().get(pk=declaration.pk)
+    if locked.status != SalaryDeclaration.Status.DRAFT:
+        raise DeclarationClosed(_("Cette déclaration a déjà été transmise."))
+    return locked
+
+
+@transaction.atomic
+def declaration_lines_update(*, declaration: SalaryDeclaration,
+                             values: dict[int, tuple[Decimal, Decimal]]) -> int:
+    """line pk -> (salary, degree), for lines of this declaration only."""
+    _declaration_draft(declaration)
+    lines = SalaryDeclarationLine.objects.filter(declaration=declaration, pk__in=list(values))
+    changed = []
+    for line in lines:
+        salary, degree = values[line.pk]
+        line.annual_salary, line.employment_degree = salary, degree
+        line.changed = (salary, degree) != (line.previous_salary, line.previous_degree)
+        changed.append(line)
+    SalaryDeclarationLine.objects.bulk_update(changed, ["annual_salary", "employment_degree",
+                                                        "changed"])
+    return len(changed)
+
+
+def _declaration_fill(batch: MutationBatch) -> None:
+    declaration = _declaration_draft(batch.declaration)
+    by_person = {row["person_id"]: row for row in batch.rows}
+    lines = list(SalaryDeclarationLine.objects.filter(declaration=declaration,
+                                                      person_id__in=list(by_person)))
+    for line in lines:
+        row = by_person[line.person_id]
+        line.annual_salary = Decimal(row["annual_salary"])
+        if row.get("employment_degree"):
+            line.employment_degree = Decimal(row["employment_degree"])
+        line.changed = (line.annual_salary, line.employment_degree) != (
+            line.previous_salary, line.previous_degree)
+    SalaryDeclarationLine.objects.bulk_update(lines, ["annual_salary", "employment_degree",
+                                                      "changed"], batch_size=1000)
+
+
+@transaction.atomic
+def declaration_submit(*, declaration: SalaryDeclaration, by: User) -> SalaryDeclaration:
+    """Once: one batch of salary mutations (valid from 1 January) under one case number."""
+    locked = _declaration_draft(declaration)
+    case_number = case_number_new(SalaryDeclaration, "S")
+    batch = MutationBatch.objects.create(
+        employer_id=locked.employer_id, created_by=by,
+        purpose=MutationBatch.Purpose.DECLARATION, declaration=locked,
+        status=MutationBatch.Status.CONFIRMED, confirmed_at=timezone.now(),
+        case_number=case_number,
+    )
+    first = date(locked.year, 1, 1).isoformat()
+    rows = [
+        {"kind": Mutation.Kind.SALARY, "effective_date": first, "person_id": person_id,
+         "ahv": ahv, "annual_salary": str(salary), "employment_degree": str(degree)}
+        for person_id, ahv, salary, degree in locked.lines.select_related("person").values_list(
+            "person_id", "person__ahv_number", "annual_salary", "employment_degree")
+    ]
+    _mutations_create(locked.employer_id, rows, by=by, batch=batch, case_number=case_number)
+    locked.status, locked.case_number = SalaryDeclaration.Status.SUBMITTED, case_number
+    locked.submitted_by, locked.submitted_at = by, timezone.now()
+    locked.save(update_fields=["status", "case_number", "submitted_by", "submitted_at"])
+    return locked
+
+
+# --- employer portal: documents and invoices -----------------------------------------------------
+
+def employer_document_notify(*, document: Document) -> list[OutboxMessage]:
+    sent = []
+    for user in employer_users(document.employer_id):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            body = render_to_string("emails/employer_document_published.txt",
+                                    {"site_url": settings.SITE_URL})
+            sent.append(message_queue(
+                channel=OutboxMessage.Channel.EMAIL, recipient=user.email,
+                subject=gettext("Un nouveau document pour votre entreprise"), body=body,
+                user=user))
+    return sent
+
+
+def employer_document_mark_read(*, document: Document) -> None:
+    if document.first_read_at is None:
+        Document.objects.filter(pk=document.pk, first_read_at__isnull=True).update(
+            first_read_at=timezone.now())
+
+
+def invoice_mark_read(*, invoice: ContributionInvoice) -> None:
+    if invoice.first_read_at is None:
+        ContributionInvoice.objects.filter(pk=invoice.pk, first_read_at__isnull=True).update(
+            first_read_at=timezone.now())

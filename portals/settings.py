@@ -77,6 +77,15 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # client address (for rate limits, locks and the audit) is taken from there.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The annual salary declaration is due on this day (month, day) unless the fund set the year's
+# dates in the admin (DeclarationPeriod).
+try:
+    SALARY_DECLARATION_DUE = tuple(
+        int(part) for part in os.environ.get("SALARY_DECLARATION_DUE", "1-31").split("-"))
+    __import__("datetime").date(2024, *SALARY_DECLARATION_DUE)  # a leap year: 2-29 is fine
+except (TypeError, ValueError) as exc:
+    raise ImproperlyConfigured(
+        "SALARY_DECLARATION_DUE must be MONTH-DAY, e.g. 1-31 (31 January)") from exc
 
 # The fund as letters, PDFs and pages name it (letterhead, page titles, admin header).
 FUND_NAME = os.environ.get("FUND_NAME", "Caisse de pension Alpina").strip()
@@ -296,6 +305,14 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # Documents live outside MEDIA_ROOT and have no URL: only a permission-checked view serves them.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A file uploaded to a portal (mutations, salary declaration) is skipped past 10 MB before it
+# reaches memory or disk (portals/common/uploads.py).
+PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portals.common.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

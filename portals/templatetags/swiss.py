@@ -21,6 +21,7 @@ swiss_date = register.filter("swiss_date", swiss.day)
 ahv_masked = register.filter("ahv_masked", swiss.ahv_masked)
 phone = register.filter("phone", swiss.phone)
 phone_masked = register.filter("phone_masked", swiss.phone_masked)
+number = register.filter("number", swiss.number)
 
 
 @register.filter

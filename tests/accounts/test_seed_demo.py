@@ -71,3 +71,28 @@ def test_the_readme_backup_codes_log_a_demo_persona_in_once_each(settings, clien
     again = client.post(LOGIN, {"login_view-current_step": "backup",
                                 "backup-otp_token": "demo1111"})
     assert again.status_code == 200  # used once: refused
+
+
+def test_seed_demo_adds_the_employer_portal_personas_and_data(settings):
+    from policies.models import ContributionInvoice, Mutation, SalaryDeclaration
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    hr = User.objects.get(email="hr@demo.ch").memberships.get()
+    hr2 = User.objects.get(email="hr2@demo.ch").memberships.get()
+    clerk = User.objects.get(email="clerk@demo.ch").memberships.get()
+    assert hr2.role == "admin" and hr2.employer != hr.employer
+    assert clerk.role == "clerk" and clerk.employer == hr.employer
+    fiduciary = {m.employer_id: m for m in User.objects.get(
+        email="fiduciary@demo.ch").memberships.all()}
+    assert not fiduciary[hr.employer_id].grants_mutations
+    assert fiduciary[hr2.employer_id].grants_mutations
+    for email in ("hr2@demo.ch", "clerk@demo.ch", "fiduciary@demo.ch"):
+        user = User.objects.get(email=email)
+        assert user.check_password("Alpina-Demo-2026")
+        assert user.totpdevice_set.filter(confirmed=True).exists()
+    statuses = set(Mutation.objects.filter(employer=hr.employer).values_list("status", flat=True))
+    assert {"submitted", "in_review", "booked", "rejected"} <= statuses
+    assert ContributionInvoice.objects.filter(employer=hr.employer, status="open").exists()
+    declaration = SalaryDeclaration.objects.get(employer=hr.employer)
+    assert declaration.status == "draft" and declaration.lines.filter(changed=True).exists()

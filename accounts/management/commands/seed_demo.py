@@ -37,6 +37,7 @@ from policies.models import (
     Employer,
     InsuredPerson,
     Mandate,
+    Mutation,
     Pension,
     PensionPayment,
     Plan,
@@ -225,6 +226,7 @@ class Command(BaseCommand):
             kind="insured", role="insured", insured_person=registration_person,
             expires_at=now + timedelta(days=3650),
         )
+        self._employer_portal(hr_employer, employers[0][0], support, rng)
         self._translations()
 
     def _translations(self) -> None:
@@ -256,6 +258,96 @@ class Command(BaseCommand):
             title_de="Anschlussvertrag", title_it="Contratto d'affiliazione",
             title_en="Affiliation contract",
         )
+
+    def _employer_portal(self, first: Employer, second: Employer, support: User,
+                         rng: random.Random) -> None:
+        """The employer portal's demo: hr2@ (admin of the second company), clerk@ (clerk of the
+        first), fiduciary@ (read-only for the first, read + mutations for the second); personnel
+        numbers, open and booked mutations, contribution invoices with their lines, company
+        documents with a file, and this year's salary declaration in progress."""
+        from django.core.files.base import ContentFile
+
+        from policies import services as ps
+        from policies.models import ContributionInvoice, ContributionLine
+        from policies.pdf import pdf_build
+
+        hr = User.objects.get(email="hr@demo.ch")
+        self._user("hr2@demo.ch", "Paul", "Rochat", employer=second, role="admin")
+        self._user("clerk@demo.ch", "Lea", "Schmid", employer=first, role="clerk")
+        fiduciary = self._user("fiduciary@demo.ch", "Marco", "Keller", employer=first,
+                               role="third_party")
+        Membership.objects.filter(user=fiduciary).update(granted_by=hr)
+        Membership.objects.create(user=fiduciary, kind="employer", role="third_party",
+                                  employer=second, grants_mutations=True)
+        for employer, prefix in ((first, "H"), (second, "R")):
+            staff = list(InsuredPerson.objects.filter(contract__employer=employer).order_by("pk"))
+            for index, person in enumerate(staff, start=1):
+                person.personnel_number = f"{prefix}{index:05d}"
+            InsuredPerson.objects.bulk_update(staff, ["personnel_number"], batch_size=1000)
+
+        today = timezone.localdate()
+        month = today.replace(day=1)
+        active = list(InsuredPerson.objects.filter(
+            contract__employer=first, status=InsuredPerson.Status.ACTIVE).order_by("pk")[:8])
+        for index, person in enumerate(active):
+            mutation = ps.mutation_submit(
+                employer=first, kind=Mutation.Kind.SALARY, effective_date=month,
+                data={"annual_salary": str(person.annual_salary + 1200)}, person=person,
+                submitted_by=hr,
+            )
+            Mutation.objects.filter(pk=mutation.pk).update(
+                created_at=timezone.now() - timedelta(days=3 * index))
+            if index < 3:
+                ps.mutation_book(mutation=mutation, by=support)
+            elif index == 3:
+                ps.mutation_reject(mutation=mutation, by=support,
+                                   reason="Salaire déjà annoncé le mois passé.")
+            elif index == 4:
+                ps.mutation_review(mutation=mutation, by=support)
+        ps.mutation_submit(
+            employer=first, kind=Mutation.Kind.ENTRY, effective_date=month,
+            data={"ahv": make_ahv(rng, set()), "first_name": "Noé", "last_name": "Perret",
+                  "birth_date": "1994-02-11", "sex": "M", "annual_salary": "78000.00",
+                  "employment_degree": "100", "personnel_number": "H09999", "reentry": False},
+            person=None, submitted_by=hr,
+        )
+
+        for employer in (first, second):
+            contract = employer.contracts.first()
+            persons = list(InsuredPerson.objects.filter(
+                contract=contract, status=InsuredPerson.Status.ACTIVE).values_list(
+                "pk", "annual_salary"))
+            for back, status in ((2, "paid"), (1, "open"), (0, "open")):
+                start = (month - timedelta(days=28 * back)).replace(day=1)
+                end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+                shares = [(pk, salary, money(salary * Decimal("0.045") / 12))
+                          for pk, salary in persons]
+                invoice = ContributionInvoice.objects.create(
+                    employer=employer, contract=contract,
+                    number=f"F-{start:%Y%m}-{employer.pk:03d}", period_start=start,
+                    period_end=end, issued_on=start + timedelta(days=4),
+                    due_on=end if back else end + timedelta(days=30),
+                    amount=sum((share * 2 for _pk, _s, share in shares), Decimal("0")),
+                    status=status, paid_on=end if status == "paid" else None,
+                )
+                ContributionLine.objects.bulk_create([
+                    ContributionLine(invoice=invoice, person_id=pk, salary_basis=salary,
+                                     employee_share=share, employer_share=share)
+                    for pk, salary, share in shares], batch_size=1000)
+            for document in Document.objects.filter(employer=employer):
+                pdf = pdf_build(document.title, [("p", employer.name)])
+                document.file.save(f"contrat-{employer.pk}.pdf", ContentFile(pdf))
+            Document.objects.create(
+                category=Document.Category.LETTER, title=f"Taux de cotisation {YEAR}",
+                year=YEAR, employer=employer, published=True, published_at=timezone.now(),
+                file=ContentFile(pdf_build(f"Taux de cotisation {YEAR}", [("p", employer.name)]),
+                                 name=f"taux-{employer.pk}.pdf"),
+            )
+
+        declaration = ps.declaration_open(employer=first, year=today.year)
+        lines = list(declaration.lines.order_by("pk")[:25])
+        ps.declaration_lines_update(declaration=declaration, values={
+            line.pk: (line.previous_salary + 1500, line.previous_degree) for line in lines})
 
     def _person(self, contract: Contract, rng: random.Random, used: set[str]) -> InsuredPerson:
         sex = rng.choice("MF")
