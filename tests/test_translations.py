@@ -39,3 +39,11 @@ def test_pages_speak_the_chosen_language(client, language, expected):
     body = client.get("/").content.decode()
     assert f'<html lang="{language}">' in body
     assert expected in body
+
+
+@pytest.mark.parametrize("language", ["de", "it", "en"])
+def test_catalogue_has_each_message_once(language):
+    # Branches merged as a union can repeat an entry; msgmerge (makemessages) then refuses.
+    po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    keys = [(entry.msgctxt, entry.msgid) for entry in po]
+    assert len(keys) == len(set(keys))
