@@ -30,6 +30,25 @@ def _nice_max(value: Decimal) -> Decimal:
     return value
 
 
+def _frame(*, title: str, desc: str, top: Decimal, y) -> list[str]:
+    """The chart's opening, title and description, and the amount grid (five lines, 0 to top)."""
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="chart-title chart-desc" focusable="false" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="chart-title">{escape(title)}</title>',
+        f'<desc id="chart-desc">{escape(desc)}</desc>',
+    ]
+    for i in range(5):
+        value = top * i / 4
+        yy = y(value)
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}" '
+                     f'stroke="#d5dce3" stroke-width="1"/>')
+        parts.append(f'<text x="{LEFT - 8}" y="{yy + 5:.1f}" text-anchor="end" font-size="{FONT}" '
+                     f'fill="#44505f">{amount(value, decimals=0)}</text>')
+    return parts
+
+
 def capital_chart_svg(series: list[tuple[str, list[list]]], *, title: str, desc: str) -> SafeString:
     """series: [(label, [[year, age, capital], ...]), ...]."""
     points = [(int(r[1]), Decimal(str(r[2]))) for _, rows in series for r in rows]
@@ -47,20 +66,7 @@ def capital_chart_svg(series: list[tuple[str, list[list]]], *, title: str, desc:
     def y(capital: Decimal) -> float:
         return TOP + plot_h - float(capital / top) * plot_h
 
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc" focusable="false" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(desc)}</desc>',
-    ]
-    for i in range(5):
-        value = top * i / 4
-        yy = y(value)
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}" '
-                     f'stroke="#d5dce3" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 8}" y="{yy + 5:.1f}" text-anchor="end" font-size="{FONT}" '
-                     f'fill="#44505f">{amount(value, decimals=0)}</text>')
+    parts = _frame(title=title, desc=desc, top=top, y=y)
     step = 1 if span <= 12 else 5 if span <= 40 else 10
     for age in range(lo, hi + 1):
         if (age - lo) % step == 0 or age == hi:
@@ -101,20 +107,7 @@ def dated_chart_svg(points: list[tuple[date, Decimal]], *, title: str, desc: str
     def y(value: Decimal) -> float:
         return TOP + plot_h - float(value / top) * plot_h
 
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc" focusable="false" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(desc)}</desc>',
-    ]
-    for i in range(5):
-        value = top * i / 4
-        yy = y(value)
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}" '
-                     f'stroke="#d5dce3" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 8}" y="{yy + 5:.1f}" text-anchor="end" font-size="{FONT}" '
-                     f'fill="#44505f">{amount(value, decimals=0)}</text>')
+    parts = _frame(title=title, desc=desc, top=top, y=y)
     # A tick on each 1 January inside the range (or the first date's year when there is none).
     ticks = [date(year, 1, 1) for year in range(points[0][0].year, points[-1][0].year + 1)
              if points[0][0] <= date(year, 1, 1)] or [points[0][0]]
