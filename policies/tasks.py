@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
-from .models import MutationBatch
+from .models import MutationBatch, PolicyLookup
 
 
 @shared_task(acks_late=True)
@@ -18,3 +21,23 @@ def mutation_batch_validate(batch_id: int) -> int:
         if batch is not None:
             services.batch_fail(batch=batch, code="unreadable")
         raise
+
+
+UNCONFIRMED_FILE_DAYS = 7  # a checked file nobody confirmed: its rows (names, AHV, salaries) go
+POLICY_LOOKUP_DAYS = 90  # who looked up which policy number, for support; the limit needs 1 hour
+
+
+@shared_task
+def housekeeping() -> dict[str, int]:
+    """Daily (Celery beat): personal data nobody needs any more."""
+    now = timezone.now()
+    files = MutationBatch.objects.filter(
+        confirmed_at__isnull=True, created_at__lt=now - timedelta(days=UNCONFIRMED_FILE_DAYS)
+    ).exclude(status=MutationBatch.Status.CONFIRMED)
+    for batch in files.exclude(file=""):
+        batch.file.delete(save=False)
+    return {
+        "unconfirmed_files_deleted": files.delete()[0],
+        "policy_lookups_deleted": PolicyLookup.objects.filter(
+            at__lt=now - timedelta(days=POLICY_LOOKUP_DAYS)).delete()[0],
+    }

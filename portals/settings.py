@@ -354,4 +354,5 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "accounts.tasks.housekeeping", "schedule": 60.0},
+    "policies-housekeeping": {"task": "policies.tasks.housekeeping", "schedule": 24 * 3600.0},
 }
