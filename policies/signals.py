@@ -7,6 +7,7 @@ from simulations.models import ServiceRequest
 from .dashboard_cache import dashboard_touch, dashboard_touch_everyone
 from .models import (
     Agency,
+    Beneficiary,
     Certificate,
     ChangeRequest,
     Contract,
@@ -16,6 +17,10 @@ from .models import (
     Pension,
     PensionPayment,
     Plan,
+    Policy,
+    PolicyHolder,
+    PolicyValue,
+    Premium,
 )
 
 # Every model the insured dashboard shows, and the field naming its person.
@@ -78,3 +83,40 @@ def _drop_cached_agency(sender, instance, **kwargs) -> None:
 
 post_save.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency")
 post_delete.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency-del")
+
+
+# --- broker portal: the policy pages' versions (policies.broker_cache) ---------------------------
+
+def _touch_policy(sender, instance, **kwargs) -> None:
+    from .broker_cache import policy_touch
+
+    policy_touch(instance.pk if sender is Policy else instance.policy_id)
+
+
+def _touch_previous_policy(sender, instance, **kwargs) -> None:
+    """A premium, value or beneficiary moved to another policy leaves the previous one's page."""
+    from .broker_cache import policy_touch
+
+    if instance.pk is None:
+        return
+    previous = sender._default_manager.filter(pk=instance.pk).values_list(
+        "policy_id", flat=True).first()
+    if previous is not None and previous != instance.policy_id:
+        policy_touch(previous)
+
+
+def _touch_holder(sender, instance, **kwargs) -> None:
+    from .broker_cache import holder_touch
+
+    holder_touch(instance.pk)
+
+
+for model in (Policy, Premium, PolicyValue, Beneficiary):
+    name = model.__name__
+    post_save.connect(_touch_policy, sender=model, dispatch_uid=f"broker-page-{name}")
+    post_delete.connect(_touch_policy, sender=model, dispatch_uid=f"broker-page-{name}-del")
+    if model is not Policy:
+        pre_save.connect(_touch_previous_policy, sender=model,
+                         dispatch_uid=f"broker-page-{name}-pre")
+post_save.connect(_touch_holder, sender=PolicyHolder, dispatch_uid="broker-page-holder")
+post_delete.connect(_touch_holder, sender=PolicyHolder, dispatch_uid="broker-page-holder-del")

@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +25,7 @@ from django.views.generic import ListView, TemplateView, View
 from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
+from policies.broker_cache import POLICY_PAGE_CACHE_SECONDS, policy_version
 from policies.models import CommissionLine, CommissionStatement, Document, Policy, Premium
 from policies.swiss import percent
 from portals.access import BrokerPortalMixin
@@ -105,19 +109,40 @@ class PolicyMixin(BrokerMixin):
     def policy_response(self, policy: Policy) -> HttpResponse:
         raise NotImplementedError
 
+    def cached_body(self, policy: Policy, build) -> str:
+        """The tab's body from the shared cache, else rendered by `build()` and kept. Only
+        reached after the scope check of this request; the key still names the scope (agency,
+        and the broker unless agency-wide), the policy's and its holders' data version, the
+        language and the day (days overdue move with the calendar)."""
+        membership = self.request.membership
+        scope = "all" if self.scope["agency_wide"] else membership.user_id
+        version = policy_version(policy.pk, [policy.holder_id, policy.insured_id])
+        key = (f"broker-policy-page:v1:{self.tab}:{membership.agency_id}:{scope}:{policy.pk}:"
+               f"{version}:{translation.get_language()}:{timezone.localdate().isoformat()}")
+        body = cache.get(key)
+        if body is None:
+            body = build()
+            cache.set(key, body, POLICY_PAGE_CACHE_SECONDS)
+        return mark_safe(body)  # noqa: S308 - our own rendered template
+
 
 class PolicyDetailView(PolicyMixin, TemplateView):
     template_name = "broker/policy_detail.html"
 
     def policy_response(self, policy):
+        return self.render_to_response(self.get_context_data(
+            policy=policy, tab="details", body=self.cached_body(policy, lambda: self.body(policy)),
+        ))
+
+    def body(self, policy: Policy) -> str:
         premiums = Premium.objects.filter(policy=policy)
         recent = list(premiums.order_by("-due_date", "-pk")[:12])
         for premium in recent:
             premium.days_overdue = ps.premium_days_overdue(premium)
-        return self.render_to_response(self.get_context_data(
-            policy=policy, tab="details", beneficiaries=ps.policy_beneficiaries(policy),
-            premiums=recent, totals=ps.premium_totals(premiums),
-        ))
+        return render_to_string("broker/_policy_detail_body.html", {
+            "policy": policy, "tab": "details", "beneficiaries": ps.policy_beneficiaries(policy),
+            "premiums": recent, "totals": ps.premium_totals(premiums),
+        })
 
 
 def value_chart(policy: Policy, values) -> dict | None:
@@ -137,11 +162,16 @@ class PolicyValuesView(PolicyMixin, TemplateView):
     tab = "values"
 
     def policy_response(self, policy):
-        values = ps.policy_values_history(policy)
         return self.render_to_response(self.get_context_data(
-            policy=policy, tab="values", values=list(reversed(values)),
-            current=values[-1] if values else None, chart=value_chart(policy, values),
+            policy=policy, tab="values", body=self.cached_body(policy, lambda: self.body(policy)),
         ))
+
+    def body(self, policy: Policy) -> str:
+        values = ps.policy_values_history(policy)
+        return render_to_string("broker/_policy_values_body.html", {
+            "policy": policy, "tab": "values", "values": list(reversed(values)),
+            "current": values[-1] if values else None, "chart": value_chart(policy, values),
+        })
 
 
 class ValuationPdfView(PolicyMixin, TemplateView):

@@ -1,0 +1,58 @@
+"""Version numbers for what the broker portal's policy pages show.
+
+A policy's details and values tabs are rendered once per policy version (and scope, language
+and day) and then served from the shared cache (portals/broker/views.py); the scope check runs
+on every request before the cache is read. Any write that changes what those pages show bumps
+a version: model signals do it for saves and deletes of the policy, its premiums, values and
+beneficiaries, and of the holder or insured person (policies.signals). Old entries are never
+read again and expire.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+POLICY_PAGE_CACHE_SECONDS = 10 * 60
+
+
+def _policy_key(policy_id: int) -> str:
+    return f"broker-policy-version:v1:{policy_id}"
+
+
+def _holder_key(holder_id: int) -> str:
+    return f"broker-holder-version:v1:{holder_id}"
+
+
+def policy_version(policy_id: int, holder_ids: list[int | None]) -> str:
+    """The policy's version and its holder's (and insured person's), in one cache round trip."""
+    keys = [_policy_key(policy_id)] + [_holder_key(pk) for pk in holder_ids if pk is not None]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, time.time_ns(), None)
+            found[key] = cache.get(key)
+    return ".".join(str(found[key]) for key in keys)
+
+
+def _bump(key: str) -> None:
+    """New value now and again after commit, so a reader racing the write cannot cache the
+    old page under the new version."""
+
+    def bump() -> None:
+        cache.set(key, time.time_ns(), None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def policy_touch(policy_id: int | None) -> None:
+    if policy_id is not None:
+        _bump(_policy_key(policy_id))
+
+
+def holder_touch(holder_id: int | None) -> None:
+    if holder_id is not None:
+        _bump(_holder_key(holder_id))
