@@ -56,3 +56,28 @@ def policy_touch(policy_id: int | None) -> None:
 def holder_touch(holder_id: int | None) -> None:
     if holder_id is not None:
         _bump(_holder_key(holder_id))
+
+
+# --- the portfolio list: one version per agency --------------------------------------------------
+
+PORTFOLIO_CACHE_SECONDS = 10 * 60
+
+
+def _portfolio_key(agency_id: int) -> str:
+    return f"broker-portfolio-version:v1:{agency_id}"
+
+
+def portfolio_version(agency_id: int) -> str:
+    key = _portfolio_key(agency_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, time.time_ns(), None)
+        version = cache.get(key)
+    return str(version)
+
+
+def portfolio_touch(agency_ids) -> None:
+    """The agencies whose portfolio lists a changed policy, holder, premium or mandate."""
+    for agency_id in set(agency_ids):
+        if agency_id is not None:
+            _bump(_portfolio_key(agency_id))

@@ -14,6 +14,7 @@ from .models import (
     Document,
     Employer,
     InsuredPerson,
+    Mandate,
     Pension,
     PensionPayment,
     Plan,
@@ -103,12 +104,44 @@ def _touch_previous_policy(sender, instance, **kwargs) -> None:
         "policy_id", flat=True).first()
     if previous is not None and previous != instance.policy_id:
         policy_touch(previous)
+        if sender is Premium:  # its "overdue" mark on the portfolio row
+            from .broker_cache import portfolio_touch
+
+            portfolio_touch(Mandate.objects.filter(policy_id=previous).values_list(
+                "agency_id", flat=True))
 
 
 def _touch_holder(sender, instance, **kwargs) -> None:
-    from .broker_cache import holder_touch
+    from .broker_cache import holder_touch, portfolio_touch
 
     holder_touch(instance.pk)
+    portfolio_touch(Mandate.objects.filter(policy__holder_id=instance.pk)
+                    .values_list("agency_id", flat=True))
+
+
+def _touch_portfolio_of_policy(sender, instance, **kwargs) -> None:
+    """The portfolio lists of the agencies holding a mandate on the policy (its row, its
+    "overdue" mark)."""
+    from .broker_cache import portfolio_touch
+
+    policy_id = instance.pk if sender is Policy else instance.policy_id
+    portfolio_touch(Mandate.objects.filter(policy_id=policy_id).values_list("agency_id",
+                                                                            flat=True))
+
+
+def _touch_portfolio_of_mandate(sender, instance, **kwargs) -> None:
+    from .broker_cache import portfolio_touch
+
+    portfolio_touch([instance.agency_id])
+
+
+def _touch_previous_mandate_agency(sender, instance, **kwargs) -> None:
+    """A mandate moved to another agency leaves the previous agency's portfolio."""
+    from .broker_cache import portfolio_touch
+
+    if instance.pk is not None:
+        portfolio_touch(Mandate.objects.filter(pk=instance.pk).exclude(
+            agency_id=instance.agency_id).values_list("agency_id", flat=True))
 
 
 for model in (Policy, Premium, PolicyValue, Beneficiary):
@@ -120,3 +153,15 @@ for model in (Policy, Premium, PolicyValue, Beneficiary):
                          dispatch_uid=f"broker-page-{name}-pre")
 post_save.connect(_touch_holder, sender=PolicyHolder, dispatch_uid="broker-page-holder")
 post_delete.connect(_touch_holder, sender=PolicyHolder, dispatch_uid="broker-page-holder-del")
+for model in (Policy, Premium):
+    name = model.__name__
+    post_save.connect(_touch_portfolio_of_policy, sender=model,
+                      dispatch_uid=f"broker-portfolio-{name}")
+    post_delete.connect(_touch_portfolio_of_policy, sender=model,
+                        dispatch_uid=f"broker-portfolio-{name}-del")
+pre_save.connect(_touch_previous_mandate_agency, sender=Mandate,
+                 dispatch_uid="broker-portfolio-mandate-pre")
+post_save.connect(_touch_portfolio_of_mandate, sender=Mandate,
+                  dispatch_uid="broker-portfolio-mandate")
+post_delete.connect(_touch_portfolio_of_mandate, sender=Mandate,
+                    dispatch_uid="broker-portfolio-mandate-del")

@@ -6,6 +6,8 @@ capabilities ("view_agency_portfolio"), never a role name."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from functools import cached_property
 
@@ -25,7 +27,12 @@ from django.views.generic import ListView, TemplateView, View
 from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
-from policies.broker_cache import POLICY_PAGE_CACHE_SECONDS, policy_version
+from policies.broker_cache import (
+    POLICY_PAGE_CACHE_SECONDS,
+    PORTFOLIO_CACHE_SECONDS,
+    policy_version,
+    portfolio_version,
+)
 from policies.models import CommissionLine, CommissionStatement, Document, Policy, Premium
 from policies.swiss import percent
 from portals.access import BrokerPortalMixin
@@ -222,6 +229,47 @@ class PortfolioView(ListMixin, BrokerMixin, ListView):
     ]
     paginate_by = 25
     export_name = "portefeuille"
+    # The first pages of each sort and filter come from the shared cache; a search, an export
+    # or a page further on is computed on each request (the key space stays small).
+    CACHED_PAGES = 20
+    listing_key: str | None = None
+
+    def listing_cache_key(self) -> str | None:
+        """The rendered list's key: the scope (agency, and the broker unless agency-wide),
+        the agency's portfolio version, sort, filters, page, language and day (mandates start
+        and end by date)."""
+        get = self.request.GET
+        if get.get("export") or self.search_query:
+            return None
+        raw = get.get("page", "") or "1"
+        if not (raw.isdigit() and 1 <= int(raw) <= self.CACHED_PAGES):
+            return None
+        membership = self.request.membership
+        scope = "all" if self.scope["agency_wide"] else membership.user_id
+        view = json.dumps([self.sort_key, sorted(self.active_filters.items()), int(raw)])
+        return (f"broker-portfolio:v1:{membership.agency_id}:{scope}:"
+                f"{portfolio_version(membership.agency_id)}:{translation.get_language()}:"
+                f"{timezone.localdate().isoformat()}:"
+                f"{hashlib.sha256(view.encode()).hexdigest()[:32]}")
+
+    def get(self, request, *args, **kwargs):
+        key = self.listing_cache_key()
+        body = cache.get(key) if key else None
+        if body is None:
+            self.listing_key = key
+            return super().get(request, *args, **kwargs)
+        # Only the page around the list: no pagination, no row query.
+        self.paginate_by, self.object_list = None, []
+        return self.render_to_response(BrokerMixin.get_context_data(
+            self, object_list=[], body=mark_safe(body)))  # noqa: S308 - our own template
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        body = render_to_string("broker/_portfolio_body.html", context, request=self.request)
+        if self.listing_key:
+            cache.set(self.listing_key, body, PORTFOLIO_CACHE_SECONDS)
+        context["body"] = mark_safe(body)  # noqa: S308 - our own template
+        return context
 
     def get_base_queryset(self):
         # The overdue flag as an annotation only for an export (every row); a page marks its
