@@ -26,15 +26,28 @@ def _holder_key(holder_id: int) -> str:
     return f"broker-holder-version:v1:{holder_id}"
 
 
-def policy_version(policy_id: int, holder_ids: list[int | None]) -> str:
-    """The policy's version and its holder's (and insured person's), in one cache round trip."""
-    keys = [_policy_key(policy_id)] + [_holder_key(pk) for pk in holder_ids if pk is not None]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, time.time_ns(), None)
-            found[key] = cache.get(key)
-    return ".".join(str(found[key]) for key in keys)
+def policy_version_keys(policy_id: int, holder_ids: list[int | None]) -> list[str]:
+    """The versions a policy page depends on: the policy's, its holder's and insured person's."""
+    return [_policy_key(policy_id)] + [_holder_key(pk) for pk in holder_ids if pk is not None]
+
+
+def versioned(key: str, version_keys: list[str], build, timeout: int):
+    """The value cached under `key` if it was built at the current versions, else `build()`
+    kept with them: the versions and the value come in one cache round trip. A value built
+    while a write was under way carries the versions read before it, which that write's bump
+    (again after commit) makes stale."""
+    found = cache.get_many([key, *version_keys])
+    current = [found.get(k) for k in version_keys]
+    entry = found.get(key)
+    if entry is not None and None not in current and entry[0] == current:
+        return entry[1]
+    for index, version_key in enumerate(version_keys):
+        if current[index] is None:
+            cache.add(version_key, time.time_ns(), None)
+            current[index] = cache.get(version_key)
+    value = build()
+    cache.set(key, (current, value), timeout)
+    return value
 
 
 def _bump(key: str) -> None:
@@ -67,13 +80,8 @@ def _portfolio_key(agency_id: int) -> str:
     return f"broker-portfolio-version:v1:{agency_id}"
 
 
-def portfolio_version(agency_id: int) -> str:
-    key = _portfolio_key(agency_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, time.time_ns(), None)
-        version = cache.get(key)
-    return str(version)
+def portfolio_version_key(agency_id: int) -> str:
+    return _portfolio_key(agency_id)
 
 
 def portfolio_touch(agency_ids) -> None:

@@ -11,7 +11,6 @@ import json
 from datetime import timedelta
 from functools import cached_property
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,8 +29,9 @@ from policies import services as policy_services
 from policies.broker_cache import (
     POLICY_PAGE_CACHE_SECONDS,
     PORTFOLIO_CACHE_SECONDS,
-    policy_version,
-    portfolio_version,
+    policy_version_keys,
+    portfolio_version_key,
+    versioned,
 )
 from policies.models import CommissionLine, CommissionStatement, Document, Policy, Premium
 from policies.swiss import percent
@@ -119,17 +119,16 @@ class PolicyMixin(BrokerMixin):
     def cached_body(self, policy: Policy, build) -> str:
         """The tab's body from the shared cache, else rendered by `build()` and kept. Only
         reached after the scope check of this request; the key still names the scope (agency,
-        and the broker unless agency-wide), the policy's and its holders' data version, the
-        language and the day (days overdue move with the calendar)."""
+        and the broker unless agency-wide), the language and the day (days overdue move with
+        the calendar); the entry holds the policy's and its holders' data versions it was
+        built at."""
         membership = self.request.membership
         scope = "all" if self.scope["agency_wide"] else membership.user_id
-        version = policy_version(policy.pk, [policy.holder_id, policy.insured_id])
-        key = (f"broker-policy-page:v1:{self.tab}:{membership.agency_id}:{scope}:{policy.pk}:"
-               f"{version}:{translation.get_language()}:{timezone.localdate().isoformat()}")
-        body = cache.get(key)
-        if body is None:
-            body = build()
-            cache.set(key, body, POLICY_PAGE_CACHE_SECONDS)
+        key = (f"broker-policy-page:v2:{self.tab}:{membership.agency_id}:{scope}:{policy.pk}:"
+               f"{translation.get_language()}:{timezone.localdate().isoformat()}")
+        body = versioned(key, policy_version_keys(policy.pk, [policy.holder_id,
+                                                              policy.insured_id]),
+                         build, POLICY_PAGE_CACHE_SECONDS)
         return mark_safe(body)  # noqa: S308 - our own rendered template
 
 
@@ -232,12 +231,11 @@ class PortfolioView(ListMixin, BrokerMixin, ListView):
     # The first pages of each sort and filter come from the shared cache; a search, an export
     # or a page further on is computed on each request (the key space stays small).
     CACHED_PAGES = 20
-    listing_key: str | None = None
 
     def listing_cache_key(self) -> str | None:
         """The rendered list's key: the scope (agency, and the broker unless agency-wide),
-        the agency's portfolio version, sort, filters, page, language and day (mandates start
-        and end by date)."""
+        sort, filters, page, language and day (mandates start and end by date); the entry
+        holds the agency's portfolio version it was built at."""
         get = self.request.GET
         if get.get("export") or self.search_query:
             return None
@@ -247,28 +245,34 @@ class PortfolioView(ListMixin, BrokerMixin, ListView):
         membership = self.request.membership
         scope = "all" if self.scope["agency_wide"] else membership.user_id
         view = json.dumps([self.sort_key, sorted(self.active_filters.items()), int(raw)])
-        return (f"broker-portfolio:v1:{membership.agency_id}:{scope}:"
-                f"{portfolio_version(membership.agency_id)}:{translation.get_language()}:"
-                f"{timezone.localdate().isoformat()}:"
+        return (f"broker-portfolio:v2:{membership.agency_id}:{scope}:"
+                f"{translation.get_language()}:{timezone.localdate().isoformat()}:"
                 f"{hashlib.sha256(view.encode()).hexdigest()[:32]}")
 
     def get(self, request, *args, **kwargs):
         key = self.listing_cache_key()
-        body = cache.get(key) if key else None
-        if body is None:
-            self.listing_key = key
+        if key is None:
             return super().get(request, *args, **kwargs)
+        self.full_response = None
+        body = versioned(key, [portfolio_version_key(request.membership.agency_id)],
+                         lambda: self.render_listing(request, *args, **kwargs),
+                         PORTFOLIO_CACHE_SECONDS)
+        if self.full_response is not None:  # just rendered: the page around it is ready
+            return self.full_response
         # Only the page around the list: no pagination, no row query.
         self.paginate_by, self.object_list = None, []
         return self.render_to_response(BrokerMixin.get_context_data(
             self, object_list=[], body=mark_safe(body)))  # noqa: S308 - our own template
 
+    def render_listing(self, request, *args, **kwargs) -> str:
+        self.full_response = super().get(request, *args, **kwargs)
+        return self.listing_body
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        body = render_to_string("broker/_portfolio_body.html", context, request=self.request)
-        if self.listing_key:
-            cache.set(self.listing_key, body, PORTFOLIO_CACHE_SECONDS)
-        context["body"] = mark_safe(body)  # noqa: S308 - our own template
+        self.listing_body = render_to_string("broker/_portfolio_body.html", context,
+                                             request=self.request)
+        context["body"] = mark_safe(self.listing_body)  # noqa: S308 - our own template
         return context
 
     def get_base_queryset(self):
