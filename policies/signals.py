@@ -7,15 +7,21 @@ from simulations.models import ServiceRequest
 from .dashboard_cache import dashboard_touch, dashboard_touch_everyone
 from .models import (
     Agency,
+    Beneficiary,
     Certificate,
     ChangeRequest,
     Contract,
     Document,
     Employer,
     InsuredPerson,
+    Mandate,
     Pension,
     PensionPayment,
     Plan,
+    Policy,
+    PolicyHolder,
+    PolicyValue,
+    Premium,
 )
 
 # Every model the insured dashboard shows, and the field naming its person.
@@ -78,3 +84,84 @@ def _drop_cached_agency(sender, instance, **kwargs) -> None:
 
 post_save.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency")
 post_delete.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency-del")
+
+
+# --- broker portal: the policy pages' versions (policies.broker_cache) ---------------------------
+
+def _touch_policy(sender, instance, **kwargs) -> None:
+    from .broker_cache import policy_touch
+
+    policy_touch(instance.pk if sender is Policy else instance.policy_id)
+
+
+def _touch_previous_policy(sender, instance, **kwargs) -> None:
+    """A premium, value or beneficiary moved to another policy leaves the previous one's page."""
+    from .broker_cache import policy_touch
+
+    if instance.pk is None:
+        return
+    previous = sender._default_manager.filter(pk=instance.pk).values_list(
+        "policy_id", flat=True).first()
+    if previous is not None and previous != instance.policy_id:
+        policy_touch(previous)
+        if sender is Premium:  # its "overdue" mark on the portfolio row
+            from .broker_cache import portfolio_touch
+
+            portfolio_touch(Mandate.objects.filter(policy_id=previous).values_list(
+                "agency_id", flat=True))
+
+
+def _touch_holder(sender, instance, **kwargs) -> None:
+    from .broker_cache import holder_touch, portfolio_touch
+
+    holder_touch(instance.pk)
+    portfolio_touch(Mandate.objects.filter(policy__holder_id=instance.pk)
+                    .values_list("agency_id", flat=True))
+
+
+def _touch_portfolio_of_policy(sender, instance, **kwargs) -> None:
+    """The portfolio lists of the agencies holding a mandate on the policy (its row, its
+    "overdue" mark)."""
+    from .broker_cache import portfolio_touch
+
+    policy_id = instance.pk if sender is Policy else instance.policy_id
+    portfolio_touch(Mandate.objects.filter(policy_id=policy_id).values_list("agency_id",
+                                                                            flat=True))
+
+
+def _touch_portfolio_of_mandate(sender, instance, **kwargs) -> None:
+    from .broker_cache import portfolio_touch
+
+    portfolio_touch([instance.agency_id])
+
+
+def _touch_previous_mandate_agency(sender, instance, **kwargs) -> None:
+    """A mandate moved to another agency leaves the previous agency's portfolio."""
+    from .broker_cache import portfolio_touch
+
+    if instance.pk is not None:
+        portfolio_touch(Mandate.objects.filter(pk=instance.pk).exclude(
+            agency_id=instance.agency_id).values_list("agency_id", flat=True))
+
+
+for model in (Policy, Premium, PolicyValue, Beneficiary):
+    name = model.__name__
+    post_save.connect(_touch_policy, sender=model, dispatch_uid=f"broker-page-{name}")
+    post_delete.connect(_touch_policy, sender=model, dispatch_uid=f"broker-page-{name}-del")
+    if model is not Policy:
+        pre_save.connect(_touch_previous_policy, sender=model,
+                         dispatch_uid=f"broker-page-{name}-pre")
+post_save.connect(_touch_holder, sender=PolicyHolder, dispatch_uid="broker-page-holder")
+post_delete.connect(_touch_holder, sender=PolicyHolder, dispatch_uid="broker-page-holder-del")
+for model in (Policy, Premium):
+    name = model.__name__
+    post_save.connect(_touch_portfolio_of_policy, sender=model,
+                      dispatch_uid=f"broker-portfolio-{name}")
+    post_delete.connect(_touch_portfolio_of_policy, sender=model,
+                        dispatch_uid=f"broker-portfolio-{name}-del")
+pre_save.connect(_touch_previous_mandate_agency, sender=Mandate,
+                 dispatch_uid="broker-portfolio-mandate-pre")
+post_save.connect(_touch_portfolio_of_mandate, sender=Mandate,
+                  dispatch_uid="broker-portfolio-mandate")
+post_delete.connect(_touch_portfolio_of_mandate, sender=Mandate,
+                    dispatch_uid="broker-portfolio-mandate-del")

@@ -6,14 +6,18 @@ capabilities ("view_agency_portfolio"), never a role name."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from functools import cached_property
 
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +26,13 @@ from django.views.generic import ListView, TemplateView, View
 from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
+from policies.broker_cache import (
+    POLICY_PAGE_CACHE_SECONDS,
+    PORTFOLIO_CACHE_SECONDS,
+    policy_version_keys,
+    portfolio_version_key,
+    versioned,
+)
 from policies.models import CommissionLine, CommissionStatement, Document, Policy, Premium
 from policies.swiss import percent
 from portals.access import BrokerPortalMixin
@@ -105,19 +116,39 @@ class PolicyMixin(BrokerMixin):
     def policy_response(self, policy: Policy) -> HttpResponse:
         raise NotImplementedError
 
+    def cached_body(self, policy: Policy, build) -> str:
+        """The tab's body from the shared cache, else rendered by `build()` and kept. Only
+        reached after the scope check of this request; the key still names the scope (agency,
+        and the broker unless agency-wide), the language and the day (days overdue move with
+        the calendar); the entry holds the policy's and its holders' data versions it was
+        built at."""
+        membership = self.request.membership
+        scope = "all" if self.scope["agency_wide"] else membership.user_id
+        key = (f"broker-policy-page:v2:{self.tab}:{membership.agency_id}:{scope}:{policy.pk}:"
+               f"{translation.get_language()}:{timezone.localdate().isoformat()}")
+        body = versioned(key, policy_version_keys(policy.pk, [policy.holder_id,
+                                                              policy.insured_id]),
+                         build, POLICY_PAGE_CACHE_SECONDS)
+        return mark_safe(body)  # noqa: S308 - our own rendered template
+
 
 class PolicyDetailView(PolicyMixin, TemplateView):
     template_name = "broker/policy_detail.html"
 
     def policy_response(self, policy):
+        return self.render_to_response(self.get_context_data(
+            policy=policy, tab="details", body=self.cached_body(policy, lambda: self.body(policy)),
+        ))
+
+    def body(self, policy: Policy) -> str:
         premiums = Premium.objects.filter(policy=policy)
         recent = list(premiums.order_by("-due_date", "-pk")[:12])
         for premium in recent:
             premium.days_overdue = ps.premium_days_overdue(premium)
-        return self.render_to_response(self.get_context_data(
-            policy=policy, tab="details", beneficiaries=ps.policy_beneficiaries(policy),
-            premiums=recent, totals=ps.premium_totals(premiums),
-        ))
+        return render_to_string("broker/_policy_detail_body.html", {
+            "policy": policy, "tab": "details", "beneficiaries": ps.policy_beneficiaries(policy),
+            "premiums": recent, "totals": ps.premium_totals(premiums),
+        })
 
 
 def value_chart(policy: Policy, values) -> dict | None:
@@ -137,11 +168,16 @@ class PolicyValuesView(PolicyMixin, TemplateView):
     tab = "values"
 
     def policy_response(self, policy):
-        values = ps.policy_values_history(policy)
         return self.render_to_response(self.get_context_data(
-            policy=policy, tab="values", values=list(reversed(values)),
-            current=values[-1] if values else None, chart=value_chart(policy, values),
+            policy=policy, tab="values", body=self.cached_body(policy, lambda: self.body(policy)),
         ))
+
+    def body(self, policy: Policy) -> str:
+        values = ps.policy_values_history(policy)
+        return render_to_string("broker/_policy_values_body.html", {
+            "policy": policy, "tab": "values", "values": list(reversed(values)),
+            "current": values[-1] if values else None, "chart": value_chart(policy, values),
+        })
 
 
 class ValuationPdfView(PolicyMixin, TemplateView):
@@ -192,6 +228,52 @@ class PortfolioView(ListMixin, BrokerMixin, ListView):
     ]
     paginate_by = 25
     export_name = "portefeuille"
+    # The first pages of each sort and filter come from the shared cache; a search, an export
+    # or a page further on is computed on each request (the key space stays small).
+    CACHED_PAGES = 20
+
+    def listing_cache_key(self) -> str | None:
+        """The rendered list's key: the scope (agency, and the broker unless agency-wide),
+        sort, filters, page, language and day (mandates start and end by date); the entry
+        holds the agency's portfolio version it was built at."""
+        get = self.request.GET
+        if get.get("export") or self.search_query:
+            return None
+        raw = get.get("page", "") or "1"
+        if not (raw.isdigit() and 1 <= int(raw) <= self.CACHED_PAGES):
+            return None
+        membership = self.request.membership
+        scope = "all" if self.scope["agency_wide"] else membership.user_id
+        view = json.dumps([self.sort_key, sorted(self.active_filters.items()), int(raw)])
+        return (f"broker-portfolio:v2:{membership.agency_id}:{scope}:"
+                f"{translation.get_language()}:{timezone.localdate().isoformat()}:"
+                f"{hashlib.sha256(view.encode()).hexdigest()[:32]}")
+
+    def get(self, request, *args, **kwargs):
+        key = self.listing_cache_key()
+        if key is None:
+            return super().get(request, *args, **kwargs)
+        self.full_response = None
+        body = versioned(key, [portfolio_version_key(request.membership.agency_id)],
+                         lambda: self.render_listing(request, *args, **kwargs),
+                         PORTFOLIO_CACHE_SECONDS)
+        if self.full_response is not None:  # just rendered: the page around it is ready
+            return self.full_response
+        # Only the page around the list: no pagination, no row query.
+        self.paginate_by, self.object_list = None, []
+        return self.render_to_response(BrokerMixin.get_context_data(
+            self, object_list=[], body=mark_safe(body)))  # noqa: S308 - our own template
+
+    def render_listing(self, request, *args, **kwargs) -> str:
+        self.full_response = super().get(request, *args, **kwargs)
+        return self.listing_body
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self.listing_body = render_to_string("broker/_portfolio_body.html", context,
+                                             request=self.request)
+        context["body"] = mark_safe(self.listing_body)  # noqa: S308 - our own template
+        return context
 
     def get_base_queryset(self):
         # The overdue flag as an annotation only for an export (every row); a page marks its
