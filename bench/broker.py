@@ -48,21 +48,6 @@ def env_for(port: int) -> dict[str, str]:
     return env
 
 
-def create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{load.PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{load.PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
 def load_policies() -> None:
     """100,000 policies in SQL: 20 agencies of 5,000, then a small one of 50 (taken from the
     last agency) to compare query counts. Agency 1's policies are held by its agency admin's
@@ -268,7 +253,7 @@ def main() -> None:
     port = load.free_port()
     env = env_for(port)
     os.environ.update(env)
-    create_database()
+    load.create_database(DB_NAME)
     began = time.perf_counter()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
                    check=True)
@@ -310,7 +295,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            drop_database()
+            load.drop_database(DB_NAME)
 
     print(f"{POLICIES:,} policies, portfolio of {data['sizes']['big']:,} (agency admin), "
           f"seeded in {seeded:.0f} s; gunicorn sync workers={args.workers}, client threads="
