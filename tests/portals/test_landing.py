@@ -32,3 +32,9 @@ def test_the_login_page_sends_a_logged_in_person_on(as_user, insured):
 def test_the_login_page_still_asks_a_half_logged_in_person_for_the_code(client, insured):
     client.force_login(insured, backend="accounts.backends.EmailOrAhvBackend")
     assert client.get("/account/login/").status_code == 200
+
+
+def test_the_faq_describes_the_two_proofs_of_a_forgotten_password(client):
+    page = client.get("/").content.decode()
+    assert "un code par e-mail, puis un code par SMS" in page
+    assert "jamais réinitialiser un mot de passe par téléphone" in page
