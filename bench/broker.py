@@ -188,54 +188,6 @@ def query_counts(sessions: dict) -> dict[str, int]:
     return counts
 
 
-def run_paths(port: int, paths: list[str], cookie: str, total: int, concurrency: int) -> dict:
-    """bench/load.py's client, each request on the next path in turn (the 50 numbers)."""
-    import http.client
-    import threading
-
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    counter = iter(range(total))
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                index = next(counter, None)
-            if index is None:
-                break
-            start = time.perf_counter()
-            try:
-                conn.request("GET", paths[index % len(paths)],
-                             headers={"Cookie": f"sessionid={cookie}", "Host": "127.0.0.1"})
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = repr(exc)
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
-                if status != 200:
-                    errors.append(str(status))
-        conn.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
-    return {"requests": len(latencies), "errors": errors, "wall": wall,
-            "rps": len(latencies) / wall, "p50": statistics.median(latencies) * 1000,
-            "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000}
-
-
 def lookup_paths(numbers: list[str], suffix: str) -> list[str]:
     return [f"/broker/policies/{n}/{suffix}" for n in numbers]
 
@@ -276,7 +228,7 @@ def main() -> None:
             if check["errors"]:
                 raise SystemExit(f"{path}: {check['errors'][:3]}")
         for suffix in lookups.values():
-            check = run_paths(port, lookup_paths(data["numbers"], suffix), data["broker"],
+            check = load.run(port, lookup_paths(data["numbers"], suffix), data["broker"],
                               100, args.concurrency)
             if check["errors"]:
                 raise SystemExit(f"lookup {suffix}: {check['errors'][:3]}")
@@ -286,7 +238,7 @@ def main() -> None:
                 totals[name].append(load.run(port, path, cookie, args.requests,
                                              args.concurrency))
             for name, suffix in lookups.items():
-                totals[name].append(run_paths(port, lookup_paths(data["numbers"], suffix),
+                totals[name].append(load.run(port, lookup_paths(data["numbers"], suffix),
                                               data["broker"], args.requests, args.concurrency))
     finally:
         server.terminate()

@@ -163,7 +163,9 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def run(port: int, path: str, cookie: str, total: int, concurrency: int) -> dict:
+def run(port: int, path: str | list[str], cookie: str, total: int, concurrency: int) -> dict:
+    """`total` GETs from `concurrency` threads; several paths are taken in turn."""
+    paths = [path] if isinstance(path, str) else list(path)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -173,12 +175,13 @@ def run(port: int, path: str, cookie: str, total: int, concurrency: int) -> dict
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while True:
             with lock:
-                if next(counter, None) is None:
-                    break
+                index = next(counter, None)
+            if index is None:
+                break
             start = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}",
-                                                   "Host": "127.0.0.1"})
+                conn.request("GET", paths[index % len(paths)],
+                             headers={"Cookie": f"sessionid={cookie}", "Host": "127.0.0.1"})
                 response = conn.getresponse()
                 response.read()
                 status = response.status
