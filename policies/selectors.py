@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 
+from .dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
 from .models import (
     OPEN_REQUEST_STATUSES,
     Agency,
@@ -49,6 +50,18 @@ def insured_person_for(membership: Membership) -> InsuredPerson:
         InsuredPerson.objects.select_related("contract__employer", "contract__plan")
         .get(pk=membership.insured_person_id)
     )
+
+
+def person_is_pensioner(person_id: int) -> bool:
+    """Every insured page's navigation asks; the answer lives in the shared cache under the
+    person's dashboard version, which every write to the person moves."""
+    key = f"insured-pensioner:v1:{person_id}:{dashboard_version(person_id)}"
+    found = cache.get(key)
+    if found is None:
+        found = InsuredPerson.objects.filter(
+            pk=person_id, status=InsuredPerson.Status.PENSIONER).exists()
+        cache.set(key, found, DASHBOARD_CACHE_SECONDS)
+    return found
 
 
 def certificate_latest(person: InsuredPerson) -> Certificate | None:

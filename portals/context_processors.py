@@ -46,12 +46,10 @@ def _portal_nav(request: HttpRequest) -> PortalNav:
     current = match.url_name if match is not None and match.namespace == kind else ""
     is_pensioner = False
     if kind == "insured":
-        insured = membership or next(m for m in memberships if m.kind == kind)
-        from policies.models import InsuredPerson
+        from policies.selectors import person_is_pensioner
 
-        is_pensioner = InsuredPerson.objects.filter(
-            pk=insured.insured_person_id, status=InsuredPerson.Status.PENSIONER
-        ).exists()
+        insured = membership or next(m for m in memberships if m.kind == kind)
+        is_pensioner = person_is_pensioner(insured.insured_person_id)
     return PortalNav(kind=kind, home=reverse(PORTAL_URLS[kind]), current=current or "",
                      is_pensioner=is_pensioner)
 

@@ -74,3 +74,30 @@ def test_the_404_page_leads_back_to_the_persons_portal(as_user, insured):
     body = response.content.decode()
     assert response.status_code == 404
     assert f'class="button button-primary" href="{reverse("insured:home")}"' in body
+
+
+def _nav(body: str) -> str:
+    return re.search(r'<nav class="portal-nav".*?</nav>', body, re.S).group(0)
+
+
+def test_the_navigation_follows_a_person_who_retires_at_the_next_page(as_user, insured):
+    client = as_user(insured)
+    assert reverse("insured:simulations") in _nav(client.get(reverse("insured:help")).content
+                                                   .decode())
+    person = insured.insured_person
+    person.status = "pensioner"
+    person.save()  # the person's data version moves: the cached answer is not read again
+    assert reverse("insured:simulations") not in _nav(client.get(reverse("insured:help")).content
+                                                       .decode())
+
+
+def test_a_warm_dashboard_asks_the_database_nothing_about_the_person_for_its_navigation(
+        as_user, insured):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(insured)
+    client.get(reverse("insured:home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("insured:home")).status_code == 200
+    assert not [q for q in queries.captured_queries if "policies_insuredperson" in q["sql"]]
