@@ -23,6 +23,7 @@ from .admin_base import SecureAdminMixin, SecureModelAdmin
 from .admin_forms import StaffInvitationForm
 from .letters import Letter, letters_pdf
 from .models import (
+    AdminAudit,
     BackupCodeDevice,
     FactorResetRequest,
     Membership,
@@ -502,4 +503,28 @@ class UserSessionAdmin(SecureModelAdmin):
     exclude = ("key_hash",)
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AdminAudit)
+class AdminAuditAdmin(SecureModelAdmin):
+    """Read-only for everybody, superusers included: the trail is evidence."""
+
+    list_display = ("at", "actor_email", "action", "name", "target_type", "target_repr",
+                    "subject", "ip_address")
+    list_filter = ("action", "target_type", ("at", admin.DateFieldListFilter))
+    date_hierarchy = "at"
+    search_fields = ("actor_email", "name", "target_repr", "subject__email")
+    list_select_related = ("subject",)
+    readonly_fields = ("at", "actor", "actor_email", "action", "name", "target_type", "target_id",
+                       "target_repr", "subject", "ip_address", "user_agent", "path", "detail")
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

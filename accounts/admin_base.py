@@ -10,11 +10,13 @@ DisallowedModelAdminLookup (HTTP 400).
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import admin
-from django.contrib.admin import widgets
+from django.contrib.admin import helpers, widgets
 from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 
@@ -26,7 +28,105 @@ FILTER_SUFFIXES = frozenset({"", "exact", "isnull", "id__exact", "pk__exact"})
 DATE_SUFFIXES = frozenset({"gte", "gt", "lt", "lte", "year", "month", "day"})
 
 
-class SecureAdminMixin:
+def _audit(request, action: str, **kwargs) -> None:
+    from . import audit
+
+    audit.record(request, action, **kwargs)
+
+
+def _refused(request, name: str) -> None:
+    from .models import AdminAudit
+
+    _audit(request, AdminAudit.Action.REFUSED, name=name[:80])
+
+
+def duty_required(perm: str):
+    """For a custom admin view (method of a ModelAdmin or plain view) mounted through
+    `admin_site.admin_view`: without the duty, 403; the site writes the audit row."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            request = args[1] if len(args) > 1 and hasattr(args[1], "user") else args[0]
+            from .duties import holds
+
+            if not holds(request.user, perm):
+                raise PermissionDenied
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class AuditedAdminMixin:
+    """Every change, deletion and action of the admin and, where the admin says
+    `audit_views = True` (a person's page), every look at an object, go to the audit trail.
+    Refusals (403) are recorded by the admin site itself (accounts/admin_site.py)."""
+
+    audit_views = False
+
+    def log_addition(self, request, obj, message):
+        from .models import AdminAudit
+
+        entry = super().log_addition(request, obj, message)
+        _audit(request, AdminAudit.Action.ADD, name="add", target=obj,
+               detail={"changes": _change_summary(message)})
+        return entry
+
+    def log_change(self, request, obj, message):
+        from .models import AdminAudit
+
+        entry = super().log_change(request, obj, message)
+        _audit(request, AdminAudit.Action.CHANGE, name="change", target=obj,
+               detail={"changes": _change_summary(message)})
+        return entry
+
+    def log_deletions(self, request, queryset):
+        from .models import AdminAudit
+
+        for obj in queryset:
+            _audit(request, AdminAudit.Action.DELETE, name="delete", target=obj)
+        return super().log_deletions(request, queryset)
+
+    def response_action(self, request, queryset):
+        from .models import AdminAudit
+
+        name = request.POST.get("action", "")
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if name and name in self.get_actions(request):
+            _audit(request, AdminAudit.Action.ACTION, name=name,
+                   target_type=self.model._meta.label_lower,
+                   detail={"selected": selected[:500], "count": len(selected),
+                           "select_across": request.POST.get("select_across") == "1"})
+        return super().response_action(request, queryset)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url=form_url,
+                                        extra_context=extra_context)
+        if self.audit_views and request.method == "GET" and response.status_code == 200:
+            from .models import AdminAudit
+
+            obj = getattr(response, "context_data", {}).get("original")
+            if obj is not None:
+                _audit(request, AdminAudit.Action.VIEW, name="change_view", target=obj)
+        return response
+
+
+def _change_summary(message) -> list:
+    """The field names an admin change touched (never their values: a value may be personal)."""
+    if isinstance(message, list):
+        names: list[str] = []
+        for part in message:
+            for verb in ("added", "changed", "deleted"):
+                fields = (part.get(verb) or {}).get("fields") if isinstance(part, dict) else None
+                if fields:
+                    names.extend(str(f) for f in fields)
+        return names
+    return []
+
+
+class SecureAdminMixin(AuditedAdminMixin):
     """Put first in the bases of any ModelAdmin (ours, or a third party's re-registered one)."""
 
     def _declared_filter_paths(self, request) -> dict[str, models.Field | None]:

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
 
+from .duties import DUTY_PERMISSIONS
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -632,3 +634,74 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device.user} · {'utilisé' if self.used_at else 'disponible'}"
+
+
+class SupportDuty(models.Model):
+    """No table: it only carries the back office's duty permissions (accounts/duties.py)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = DUTY_PERMISSIONS
+        verbose_name = _("tâche du support")
+        verbose_name_plural = _("tâches du support")
+
+
+class AdminAudit(models.Model):
+    """One row per thing support did or looked at in the back office: who, what, whom, when, from
+    where. Append-only: the model refuses updates and deletes, and a database trigger refuses them
+    too (PostgreSQL and SQLite), superusers included; retention runs as a separate database role."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Consultation")
+        ADD = "add", _("Ajout")
+        CHANGE = "change", _("Modification")
+        DELETE = "delete", _("Suppression")
+        ACTION = "action", _("Action")
+        SEARCH = "search", _("Recherche")
+        EXPORT = "export", _("Export")
+        DOWNLOAD = "download", _("Téléchargement")
+        REFUSED = "refused", _("Accès refusé")
+
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_actions",
+        verbose_name=_("collaborateur·trice"),
+    )
+    actor_email = models.CharField(_("e-mail du collaborateur"), max_length=254, blank=True)
+    action = models.CharField(_("type"), max_length=10, choices=Action.choices)
+    name = models.CharField(_("action"), max_length=80, blank=True,
+                            help_text=_("Nom de l'action ou de la page."))
+    target_type = models.CharField(_("objet"), max_length=60, blank=True)
+    target_id = models.CharField(_("identifiant"), max_length=64, blank=True)
+    target_repr = models.CharField(_("description"), max_length=200, blank=True)
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audited_as_subject",
+        verbose_name=_("personne concernée"),
+    )
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    path = models.CharField(_("adresse"), max_length=300, blank=True)
+    detail = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["actor", "-at"]),
+            models.Index(fields=["subject", "-at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} · {self.actor_email} · {self.name or self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only.")

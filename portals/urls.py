@@ -4,13 +4,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from two_factor.admin import AdminSiteOTPRequired
 from two_factor.views import QRGeneratorView, SetupCompleteView
+
+from accounts.admin_site import SupportAdminSite
 
 from . import views
 from .account.views import login as account_login
 
-admin.site.__class__ = AdminSiteOTPRequired
+admin.site.__class__ = SupportAdminSite
 admin.site.site_header = f"{settings.FUND_NAME} · support"
 admin.site.site_title = "Support"
 

@@ -166,6 +166,45 @@ def colleague(terms):
     return support_member("colleague@example.ch")
 
 
+def duty_member(email: str, group_name: str):
+    """A colleague in one of the duty groups of accounts/duties.py (created by the migration)."""
+    from django.contrib.auth.models import Group
+
+    user = f.UserFactory(email=email, is_staff=True)
+    user.groups.add(Group.objects.get(name=group_name))
+    return _make(user)
+
+
+@pytest.fixture
+def agent(terms):
+    """Client centre: support agent."""
+    from accounts.duties import AGENT
+
+    return duty_member("agent@example.ch", AGENT)
+
+
+@pytest.fixture
+def account_manager(terms):
+    from accounts.duties import ACCOUNT_MANAGER
+
+    return duty_member("manager@example.ch", ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def supervisor(terms):
+    from accounts.duties import SUPERVISOR
+
+    return duty_member("supervisor@example.ch", SUPERVISOR)
+
+
+@pytest.fixture
+def supervisor2(terms):
+    """A second supervisor (four eyes among supervisors)."""
+    from accounts.duties import SUPERVISOR
+
+    return duty_member("supervisor2@example.ch", SUPERVISOR)
+
+
 @pytest.fixture
 def superuser(terms):
     user = f.UserFactory(email="admin@example.ch", is_staff=True, is_superuser=True)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum import ean
 
+from accounts import duties
 from accounts.demo_terms import DEMO_TERMS, DEMO_TERMS_VERSION
 from accounts.models import (
     BackupCode,
@@ -220,6 +222,16 @@ class Command(BaseCommand):
         support.is_staff = True
         support.is_superuser = True
         support.save(update_fields=["is_staff", "is_superuser"])
+        # The back office's duty groups (accounts/duties.py, created by the migration).
+        for email, first, last, group in (
+            ("agent@demo.ch", "Luca", "Bernasconi", duties.AGENT),
+            ("manager@demo.ch", "Sophie", "Keller", duties.ACCOUNT_MANAGER),
+            ("supervisor@demo.ch", "Marc", "Dubois", duties.SUPERVISOR),
+        ):
+            colleague = self._user(email, first, last)
+            colleague.is_staff = True
+            colleague.save(update_fields=["is_staff"])
+            colleague.groups.add(Group.objects.get(name=group))
 
         RegistrationCode.objects.create(
             code_hash=hash_code(DEMO_REGISTRATION_CODE), hint=DEMO_REGISTRATION_CODE[-4:],
