@@ -13,7 +13,7 @@ from django_otp import devices_for_user
 
 from . import registration as reg
 from .models import Membership, RegistrationCode, SecurityEvent, User
-from .services import client_ip, security_event_record
+from .services import security_event_record
 
 SESSION_KEY = "factor_reenrol_user"
 
@@ -54,8 +54,12 @@ def reenrol_redeem(*, user: User, code: str, request: HttpRequest) -> None:
     """Accept the posted code for this account, with the lock and the one-time use of every
     registration code (5 failures an hour lock the step, per client address and per account)."""
     subject = f"user:{user.pk}"
-    if reg.identification_locked(ip=client_ip(request), subject=subject):
-        raise reg.IdentificationLocked
+    with reg.identification_attempt(request=request, subject=subject):
+        _redeem(user=user, code=code, request=request, subject=subject)
+    request.session[SESSION_KEY] = user.pk
+
+
+def _redeem(*, user: User, code: str, request: HttpRequest, subject: str) -> None:
     candidate = reg.registration_code_find(code)
     reset = _last_reset(user)
     if (
@@ -73,4 +77,3 @@ def reenrol_redeem(*, user: User, code: str, request: HttpRequest) -> None:
     except reg.CodeUnavailable:
         # Redeemed from another browser meanwhile: a used code, answered like one (not a 500).
         reg.code_failure(request=request, flow="reenrol", reason="code", subject=subject)
-    request.session[SESSION_KEY] = user.pk

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import time
 from binascii import unhexlify
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NoReturn
@@ -52,7 +53,13 @@ from .selectors import (
     access_request_organisation,
     organisation_memberships_current,
 )
-from .services import client_ip, message_queue, security_event_record, terms_accept
+from .services import (
+    advisory_lock,
+    client_ip,
+    message_queue,
+    security_event_record,
+    terms_accept,
+)
 
 # Limits, in one place (the tests and the final report read them from here).
 CODE_FAILURE_LIMIT = 5
@@ -208,6 +215,30 @@ def code_failure(
     raise IdentificationFailed
 
 
+@contextmanager
+def identification_attempt(*, request: HttpRequest | None, subject: str | None = None):
+    """One try at a code, judged under the lock of its client address and its subject (the same
+    advisory locks as the SMS limit): parallel wrong codes wait for each other, so each one sees
+    the failures recorded before it and the lock holds at exactly CODE_FAILURE_LIMIT.
+
+    The failure record is committed before IdentificationFailed/Locked leaves the block."""
+    ip = client_ip(request)
+    refused: RegistrationError | None = None
+    with transaction.atomic():
+        if ip:
+            advisory_lock(f"code-ip:{ip}")
+        if subject:
+            advisory_lock(f"code-subject:{subject}")
+        if identification_locked(ip=ip, subject=subject):
+            raise IdentificationLocked
+        try:
+            yield
+        except (IdentificationFailed, IdentificationLocked) as exc:
+            refused = exc
+    if refused is not None:
+        raise refused
+
+
 def registration_code_find(code: str) -> RegistrationCode | None:
     """The code row for a typed code, usable or not (the caller says which failure it is)."""
     if not code or not code.strip():
@@ -220,9 +251,13 @@ def registration_identify(
 ) -> Identified:
     """Step 1 of the insured flow. `ahv` is already normalised (756.xxxx.xxxx.xx)."""
     subject = _ahv_subject(ahv)
-    ip = client_ip(request)
-    if identification_locked(ip=ip, subject=subject):
-        raise IdentificationLocked
+    with identification_attempt(request=request, subject=subject):
+        return _identify_insured(ahv=ahv, birth_date=birth_date, code=code, request=request,
+                                 subject=subject)
+
+
+def _identify_insured(*, ahv: str, birth_date: date, code: str, request: HttpRequest | None,
+                      subject: str) -> Identified:
     person = InsuredPerson.objects.filter(ahv_number=ahv).first()
     candidate = registration_code_find(code)
     reason = ""
@@ -250,9 +285,11 @@ def registration_identify(
 
 def registration_identify_code(*, code: str, request: HttpRequest | None = None) -> Identified:
     """Step 1 of the employer/broker/third-party flow: the code alone (locked per client IP)."""
-    ip = client_ip(request)
-    if identification_locked(ip=ip):
-        raise IdentificationLocked
+    with identification_attempt(request=request):
+        return _identify_code(code=code, request=request)
+
+
+def _identify_code(*, code: str, request: HttpRequest | None) -> Identified:
     candidate = registration_code_find(code)
     reason = ""
     if candidate is None:

@@ -241,7 +241,7 @@ def message_language(user: User | None) -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-def _advisory_lock(name: str) -> None:
+def advisory_lock(name: str) -> None:
     """Serialise one check-then-insert across web processes (PostgreSQL; SQLite serialises
     its writers anyway). Held until the transaction ends."""
     if connection.vendor != "postgresql":
@@ -255,9 +255,9 @@ def _advisory_lock(name: str) -> None:
 def message_limit_lock(*, channel: str, recipient: str, user: User | None) -> None:
     """Inside a transaction: two requests at the same moment must not both pass the count.
     Locks the number or address, then the account (always in this order)."""
-    _advisory_lock(f"{channel}-recipient:{recipient.lower()}")
+    advisory_lock(f"{channel}-recipient:{recipient.lower()}")
     if user is not None:
-        _advisory_lock(f"{channel}-user:{user.pk}")
+        advisory_lock(f"{channel}-user:{user.pk}")
 
 
 def sms_code_send(*, number: str, code: str, user: User | None, ttl: timedelta) -> OutboxMessage:
