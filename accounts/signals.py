@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from axes.signals import user_locked_out
@@ -20,6 +22,19 @@ from .services import security_event_record, user_session_forget, user_session_r
 
 SESSION_AUTH_AT = "auth_at"
 SESSION_VERIFIED_KEY = "verified_session_key"
+
+# The request of a third-party view that saves devices itself (two_factor's set-up wizard), so
+# that the device's security event carries the client address like every other event.
+_device_request: ContextVar = ContextVar("device_request", default=None)
+
+
+@contextmanager
+def device_request(request):
+    token = _device_request.set(request)
+    try:
+        yield
+    finally:
+        _device_request.reset(token)
 
 
 @receiver(user_logged_in)
@@ -78,7 +93,8 @@ def _on_device_saved(sender, instance, created, raw=False, **kwargs) -> None:
     # Devices made by two_factor's own set-up wizard; the profile views record theirs themselves.
     if created and not raw and instance.confirmed and not getattr(instance, "_recorded", False):
         security_event_record(
-            user=instance.user, kind=SecurityEvent.Kind.DEVICE_ADDED, device=sender.__name__
+            user=instance.user, kind=SecurityEvent.Kind.DEVICE_ADDED,
+            request=_device_request.get(), device=sender.__name__,
         )
 
 

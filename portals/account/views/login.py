@@ -23,6 +23,7 @@ from accounts.selectors import (
     support_contacts_for_user,
 )
 from accounts.services import SmsLimitExceeded
+from accounts.signals import device_request
 from portals.access import gate_redirect
 from portals.account.forms import (
     BackupCodeForm,
@@ -191,6 +192,11 @@ class FactorSetupView(two_factor_views.SetupView):
 
     def get_prefix(self, request, *args, **kwargs):
         return "setup_view"  # the library's form prefix, which its templates and tests expect
+
+    def done(self, form_list, **kwargs):
+        # The library saves the device; the event it causes is recorded with this request.
+        with device_request(self.request):
+            return super().done(form_list, **kwargs)
 
 
 @never_cache

@@ -126,6 +126,7 @@ def test_setting_up_the_first_factor_verifies_and_renews_the_session_key(client,
     from base64 import b32decode
 
     TOTPDevice.objects.filter(user=insured).delete()
+    SecurityEvent.objects.filter(user=insured).delete()  # the fixture's own device
     post_password(client, insured.email)
     setup = "/account/two_factor/setup/"
     client.get(setup)
@@ -135,12 +136,17 @@ def test_setting_up_the_first_factor_verifies_and_renews_the_session_key(client,
     key = b32decode(client.session["django_two_factor-qr_secret_key"])
     before = session_key(client)
     done = client.post(setup, {"setup_view-current_step": "generator",
-                               "generator-token": f"{totp(key):06d}"})
+                               "generator-token": f"{totp(key):06d}"},
+                       REMOTE_ADDR="10.20.30.40", HTTP_USER_AGENT="Firefox/140")
     assert done.status_code == 302
     assert "Deuxième facteur activé" in client.get(done.url).content.decode()
     assert session_key(client) != before
     assert client.get("/insured/").status_code == 200
-    assert SecurityEvent.objects.filter(user=insured, kind="device_added").exists()
+    # The security event of the new factor says from where it was added, like every other one.
+    added = SecurityEvent.objects.filter(user=insured, kind="device_added")
+    assert added.exists()
+    for event in added:
+        assert event.ip_address == "10.20.30.40" and "Firefox" in event.user_agent, event.detail
 
 
 @pytest.mark.django_db
