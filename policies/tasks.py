@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -7,6 +8,8 @@ from django.utils import timezone
 
 from . import services
 from .models import MutationBatch, PolicyLookup
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -41,3 +44,16 @@ def housekeeping() -> dict[str, int]:
         "policy_lookups_deleted": PolicyLookup.objects.filter(
             at__lt=now - timedelta(days=POLICY_LOOKUP_DAYS)).delete()[0],
     }
+
+
+@shared_task(acks_late=True)
+def document_batch_process(batch_id: int) -> int:
+    """A batch of more than a few files is checked and matched here; the admin's batch page
+    shows the progress. A crash leaves no document and no file (the batch says "refused")."""
+    from .document_batches import batch_process
+
+    try:
+        return batch_process(batch_id=batch_id).matched_count
+    except Exception:
+        logger.exception("document batch %s failed", batch_id)
+        return 0
