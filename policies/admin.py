@@ -499,6 +499,8 @@ class DocumentBatchAdmin(SecureModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         error = None
+        if request.method == "POST":
+            request.FILES  # noqa: B018 - parse the upload now: the size check marks the request
         if request.method == "POST" and _upload_too_big(request):
             form = DocumentBatchForm(initial={"year": timezone.localdate().year})
             error = batches.message("too_big", {

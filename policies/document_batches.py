@@ -104,6 +104,8 @@ def message(code: str, params: dict | None = None) -> str:
 
 
 def megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size // 1024} Ko"
     return f"{size // (1024 * 1024)} Mo"
 
 
