@@ -39,7 +39,16 @@ def housekeeping() -> dict[str, int]:
     ).exclude(status=MutationBatch.Status.CONFIRMED)
     for batch in files.exclude(file=""):
         batch.file.delete(save=False)
+    from .document_batches import batch_fail
+    from .models import DocumentBatch
+
+    # A document batch whose worker died midway: its uploads and partial files go.
+    stuck = list(DocumentBatch.objects.filter(
+        status=DocumentBatch.Status.PROCESSING, created_at__lt=now - timedelta(days=1)))
+    for document_batch in stuck:
+        batch_fail(batch=document_batch)
     return {
+        "stuck_document_batches_failed": len(stuck),
         "unconfirmed_files_deleted": files.delete()[0],
         "policy_lookups_deleted": PolicyLookup.objects.filter(
             at__lt=now - timedelta(days=POLICY_LOOKUP_DAYS)).delete()[0],
