@@ -187,3 +187,12 @@ def test_a_large_batch_runs_in_celery_and_the_page_shows_its_progress(
     assert 'http-equiv="refresh"' not in page and "Confirmer et publier 3 document(s)" in page
     batch.refresh_from_db()
     assert batch.status == "draft" and batch.matched_count == 3
+
+
+def test_more_files_than_django_accepts_in_one_request_is_a_400_and_changes_nothing(
+        as_user, account_manager, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    response = post_batch(as_user(account_manager),
+                          [d.upload(f"{i}.pdf", d.pdf(str(i))) for i in range(4)])
+    assert response.status_code == 400
+    assert not DocumentBatch.objects.exists() and not stored_files(settings)
