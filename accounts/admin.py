@@ -17,7 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 
-from . import admin_registration  # noqa: F401 - registers its ModelAdmins
+from . import admin_content, admin_registration  # noqa: F401 - register their ModelAdmins
 from . import registration as reg
 from .admin_base import SecureAdminMixin, SecureModelAdmin
 from .admin_forms import StaffInvitationForm
@@ -29,9 +29,6 @@ from .models import (
     Membership,
     OutboxMessage,
     SecurityEvent,
-    SupportContact,
-    Terms,
-    TermsAcceptance,
     User,
     UserSession,
 )
@@ -442,19 +439,6 @@ class MembershipAdmin(MembershipGrantsOnlyBySuperuser, SecureModelAdmin):
     raw_id_fields = ("user", "insured_person", "employer", "agency", "granted_by")
 
 
-@admin.register(Terms)
-class TermsAdmin(SecureModelAdmin):
-    list_display = ("version", "language", "title", "published_at")
-    list_filter = ("language",)
-
-
-@admin.register(TermsAcceptance)
-class TermsAcceptanceAdmin(SecureModelAdmin):
-    list_display = ("user", "version", "accepted_at", "ip_address")
-    search_fields = ("user__email",)
-    readonly_fields = ("user", "version", "accepted_at", "ip_address")
-
-
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(SecureModelAdmin):
     """The audit trail: read only, for everybody (superusers too); PostgreSQL refuses any
@@ -488,11 +472,6 @@ class OutboxMessageAdmin(SecureModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-@admin.register(SupportContact)
-class SupportContactAdmin(SecureModelAdmin):
-    list_display = ("kind", "name", "phone", "email")
 
 
 @admin.register(UserSession)

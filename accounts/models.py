@@ -509,6 +509,44 @@ class SupportContact(models.Model):
         return localized(self, "hours")
 
 
+class FaqEntry(models.Model):
+    """A question and its answer on a portal's help page, written by support in French with
+    optional German, Italian and English texts (empty: the French one). Shown as plain text: an
+    empty line starts a new paragraph; nothing typed here is ever read as HTML."""
+
+    class Portal(models.TextChoices):
+        PUBLIC = "public", _("Page d'accueil (public)")
+        INSURED = "insured", _("Assurés")
+        PENSIONER = "pensioner", _("Bénéficiaires de rente")
+        EMPLOYER = "employer", _("Entreprises")
+        BROKER = "broker", _("Partenaires de distribution")
+
+    portal = models.CharField(_("portail"), max_length=10, choices=Portal.choices)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=100,
+                                             help_text=_("Les plus petits nombres d'abord."))
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("réponse"), help_text=_(
+        "Texte simple : une ligne vide commence un nouveau paragraphe. Le HTML est affiché tel "
+        "quel, jamais interprété."))
+    question_de = models.CharField(_("question (allemand)"), max_length=300, blank=True)
+    answer_de = models.TextField(_("réponse (allemand)"), blank=True)
+    question_it = models.CharField(_("question (italien)"), max_length=300, blank=True)
+    answer_it = models.TextField(_("réponse (italien)"), blank=True)
+    question_en = models.CharField(_("question (anglais)"), max_length=300, blank=True)
+    answer_en = models.TextField(_("réponse (anglais)"), blank=True)
+    published = models.BooleanField(_("publiée"), default=False)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("question fréquente")
+        verbose_name_plural = _("questions fréquentes (FAQ)")
+        ordering = ["portal", "order", "id"]
+        indexes = [models.Index(fields=["portal", "published", "order"])]
+
+    def __str__(self) -> str:
+        return self.question
+
+
 class VerificationCode(models.Model):
     """A short-lived numeric code sent by e-mail or SMS (e-mail confirmation, password reset,
     new e-mail or mobile). Only its keyed hash is stored; attempts are counted per code."""

@@ -81,6 +81,56 @@ def terms_accept(*, user: User, version: int, request: HttpRequest | None = None
         )
 
 
+class TermsRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+TERMS_LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+@transaction.atomic
+def terms_draft_create(*, texts: dict[str, tuple[str, str]]) -> int:
+    """A new version of the terms, unpublished, with a (title, body) per language; returns its
+    number (one above every version drafted or published so far)."""
+    latest = (Terms.objects.select_for_update().order_by("-version")
+              .values_list("version", flat=True).first()) or 0
+    version = latest + 1
+    Terms.objects.bulk_create([
+        Terms(version=version, language=language, title=title.strip(), body=body.strip())
+        for language, (title, body) in texts.items()
+    ])
+    return version
+
+
+@transaction.atomic
+def terms_publish(*, version: int) -> None:
+    """Publishing makes it the current version: the portal gate asks everybody to accept it on
+    their next page. Published versions never change (the admin refuses it)."""
+    rows = list(Terms.objects.select_for_update().filter(version=version))
+    if not rows:
+        raise TermsRefused(gettext("Cette version n'existe pas."))
+    if any(row.published_at is not None for row in rows):
+        raise TermsRefused(gettext("La version %(v)s est déjà publiée.") % {"v": version})
+    newer = Terms.objects.filter(version__gt=version, published_at__isnull=False).exists()
+    if newer:
+        raise TermsRefused(gettext(
+            "Une version plus récente que la version %(v)s est déjà publiée.") % {"v": version})
+    missing = [language for language in TERMS_LANGUAGES
+               if not any(r.language == language and r.title.strip() and r.body.strip()
+                          for r in rows)]
+    if missing:
+        raise TermsRefused(gettext(
+            "La version %(v)s n'a pas de titre ou de texte en : %(languages)s.")
+            % {"v": version, "languages": ", ".join(missing)})
+    now = timezone.now()
+    for row in rows:
+        row.published_at = now
+        row.save(update_fields=["published_at"])
+    transaction.on_commit(lambda: cache.delete(TERMS_CACHE_KEY))
+
+
 TERMS_CACHE_KEY = "terms:current-version:v1"
 TERMS_CACHE_SECONDS = 60  # also bounds the delay of a version published for a future date
 

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.plugins.phonenumber.models import PhoneDevice
 from two_factor.signals import user_verified
 
-from .models import Membership, SecurityEvent, Terms, User
+from .models import FaqEntry, Membership, SecurityEvent, Terms, User
 from .reauth import reauth_mark
 from .services import security_event_record, user_session_forget, user_session_record
 
@@ -112,3 +112,11 @@ def _forget_cached_terms_version(sender, instance, **kwargs) -> None:
     from .services import TERMS_CACHE_KEY
 
     cache.delete(TERMS_CACHE_KEY)
+
+
+@receiver(post_save, sender=FaqEntry)
+@receiver(post_delete, sender=FaqEntry)
+def _faq_changed(sender, instance, **kwargs) -> None:
+    from .faq import faq_touch
+
+    faq_touch()

@@ -1,13 +1,32 @@
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+import logging
+import uuid
+from typing import Any
 
-from accounts.admin_base import SecureModelAdmin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts import audit
+from accounts.admin_base import SecureModelAdmin, duty_required
+from accounts.duties import holds
+from accounts.models import AdminAudit
 
 from . import models, selectors, services
+
+logger = logging.getLogger(__name__)
 
 
 @admin.register(models.Employer)
@@ -264,33 +283,339 @@ class SalaryRecordAdmin(SecureModelAdmin):
         return False
 
 
+def _upload_too_big(request) -> bool:
+    # Set by the upload handler (portals/common/uploads.py) when the request passed
+    # ADMIN_UPLOAD_MAX_BYTES: nothing of it was kept.
+    return bool(getattr(request, "upload_too_big", False))
+
+
+def _pdf_checked(upload) -> None:
+    """One PDF for the single upload: size, then bytes and parser (never the extension)."""
+    from .document_batches import megabytes, message, pdf_problem
+
+    limit = settings.DOCUMENT_FILE_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(message("oversize", {"limit": megabytes(limit)}))
+    upload.seek(0)
+    problem = pdf_problem(upload.read(limit + 1))
+    upload.seek(0)
+    if problem:
+        raise ValidationError(message(problem))
+    # The stored name is ours: a file name may carry an AHV number or a person's name.
+    upload.name = f"{uuid.uuid4().hex}.pdf"
+
+
+class DocumentAdminForm(forms.ModelForm):
+    request = None  # set by DocumentAdmin.get_form
+
+    class Meta:
+        model = models.Document
+        fields = ("category", "title", "title_de", "title_it", "title_en", "year", "file",
+                  "certificate", "insured_person", "employer", "policy", "published")
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if self.request is not None and _upload_too_big(self.request):
+            from .document_batches import megabytes
+
+            raise ValidationError(_("Le fichier dépasse %(limit)s.") % {
+                "limit": megabytes(settings.DOCUMENT_FILE_MAX_BYTES)})
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            _pdf_checked(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        owners = [cleaned.get(name) for name in ("insured_person", "employer", "policy")]
+        if sum(1 for owner in owners if owner) != 1:
+            raise ValidationError(_("Choisissez exactement un destinataire : une personne "
+                                    "assurée, une entreprise ou une police."))
+        generated = cleaned.get("certificate") or (
+            cleaned.get("category") == models.Document.Category.PENSION_STATEMENT)
+        if self.instance.pk is None and not cleaned.get("file") and not generated:
+            # Certificates and pension statements can be drawn from the data; others need a file.
+            raise ValidationError(_("Joignez un fichier PDF."))
+        return cleaned
+
+
 @admin.register(models.Document)
 class DocumentAdmin(SecureModelAdmin):
+    """One document for one owner. Who holds "import_documents" uploads (unpublished) and may
+    correct it until it is published; publishing (and the notice to the owner) needs
+    "publish_documents". A published document no longer changes; documents of a batch wait for
+    the batch's confirmation (DocumentBatchAdmin)."""
+
+    form = DocumentAdminForm
     list_display = ("title", "category", "year", "insured_person", "employer", "policy",
                     "published", "first_read_at")
     list_filter = ("category", "year", "published")
     search_fields = ("title", "insured_person__last_name", "employer__name", "policy__number")
     raw_id_fields = ("insured_person", "employer", "policy", "certificate")
     list_select_related = ("insured_person", "employer", "policy")
-    readonly_fields = ("published_at", "first_read_at")
     actions = ["publish"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["published_at", "first_read_at", "batch"]
+        if not holds(request.user, "publish_documents") or (
+                obj is not None and _waits_for_batch(obj)):
+            readonly.append("published")
+        return readonly
+
+    def has_add_permission(self, request) -> bool:
+        return holds(request.user, "import_documents")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return holds(request.user, "import_documents") and (
+            obj is None or obj.published_at is None)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return (holds(request.user, "import_documents") and obj is not None
+                and obj.published_at is None and obj.batch_id is None)
+
+    def has_publish_documents_permission(self, request) -> bool:
+        return holds(request.user, "publish_documents")
+
+    def delete_model(self, request, obj) -> None:
+        name = obj.file.name if obj.file else ""
+        super().delete_model(request, obj)
+        if name:
+            obj.file.storage.delete(name)
 
     def save_model(self, request, obj, form, change):
         # Publishing goes through the service (it notifies the owner), never a bare save.
-        wants_publish = obj.published and obj.published_at is None
-        if wants_publish:
-            obj.published = False
+        wants_publish = (obj.published and obj.published_at is None
+                         and holds(request.user, "publish_documents") and not _waits_for_batch(obj))
+        obj.published = False if obj.published_at is None else obj.published
         super().save_model(request, obj, form, change)
         if wants_publish:
             services.document_publish(document=obj)
 
     @admin.action(description=_("Publier les documents choisis (avis à la personne)"),
-                  permissions=["change"])
+                  permissions=["publish_documents"])
     def publish(self, request, queryset):
-        published = sum(services.document_publish(document=doc) for doc in queryset)
+        waiting = [doc for doc in queryset.select_related("batch") if _waits_for_batch(doc)]
+        if waiting:
+            self.message_user(request, _(
+                "%(n)s document(s) d'un lot non confirmé laissé(s) de côté : confirmez le lot."
+            ) % {"n": len(waiting)}, messages.WARNING)
+        published = sum(services.document_publish(document=doc)
+                        for doc in queryset.exclude(pk__in=[d.pk for d in waiting]))
         self.message_user(
             request, _("%(n)s document(s) publié(s).") % {"n": published}, messages.SUCCESS
         )
+
+
+def _waits_for_batch(document: models.Document) -> bool:
+    return document.batch_id is not None and document.batch.status != (
+        models.DocumentBatch.Status.CONFIRMED)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.zip"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class DocumentBatchForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Fichiers PDF ou archive ZIP"),
+        help_text=_("Plusieurs PDF ou une archive ZIP. Le nom de chaque fichier donne la "
+                    "personne : numéro AVS (756.3047.5009.62_certificat_2026.pdf ou "
+                    "7563047500962.pdf) ou numéro de personnel en tête (P-10023_attestation.pdf)."
+                    " Une année (2026) dans le nom remplace l'année ci-dessous."),
+    )
+    csv_file = forms.FileField(
+        label=_("Liste CSV (facultative)"), required=False,
+        help_text=_("Colonnes : fichier ; AVS ou numéro de personnel ; et au choix type, année, "
+                    "titre. Pour les fichiers qu'elle cite, la liste prime sur le nom du fichier."),
+    )
+    category = forms.ChoiceField(label=_("Type de document"),
+                                 choices=models.Document.Category.choices,
+                                 initial=models.Document.Category.CERTIFICATE)
+    year = forms.IntegerField(label=_("Année"), min_value=1990, max_value=2100)
+    title = forms.CharField(
+        label=_("Titre (facultatif)"), max_length=200, required=False,
+        help_text=_("Vide : le titre habituel du type de document et de l'année "
+                    "(« Certificat de prévoyance 2026 »), traduit pour la personne."),
+    )
+    employer = forms.ModelChoiceField(
+        label=_("Entreprise (pour les numéros de personnel)"), required=False,
+        queryset=models.Employer.objects.order_by("name"),
+        help_text=_("Les numéros de personnel ne sont uniques que dans une entreprise."),
+    )
+
+
+@admin.register(models.DocumentBatch)
+class DocumentBatchAdmin(SecureModelAdmin):
+    """A batch of PDFs: upload (import_documents), the report, then confirm and publish
+    (publish_documents) or discard. Nothing of a batch is published before its confirmation."""
+
+    list_display = ("__str__", "status", "category", "year", "total_files", "matched_count",
+                    "problem_count", "created_by", "created_at", "confirmed_by")
+    list_filter = ("status",)
+    list_select_related = ("created_by", "confirmed_by")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return holds(request.user, "import_documents") or holds(request.user,
+                                                                "publish_documents")
+
+    def has_add_permission(self, request) -> bool:
+        return holds(request.user, "import_documents")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view),
+                 name="policies_documentbatch_confirm"),
+            path("<int:pk>/discard/", self.admin_site.admin_view(self.discard_view),
+                 name="policies_documentbatch_discard"),
+        ] + super().get_urls()
+
+    def _context(self, request, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
+
+    def add_view(self, request, form_url="", extra_context=None):
+        from . import document_batches as batches
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        error = None
+        if request.method == "POST":
+            request.FILES  # noqa: B018 - parse the upload now: the size check marks the request
+        if request.method == "POST" and _upload_too_big(request):
+            form = DocumentBatchForm(initial={"year": timezone.localdate().year})
+            error = batches.message("too_big", {
+                "limit": batches.megabytes(settings.ADMIN_UPLOAD_MAX_BYTES)})
+            audit.record(request, AdminAudit.Action.ACTION, name="document_batch_refused",
+                         target_type="policies.documentbatch", detail={"reason": "too_big"})
+        elif request.method == "POST":
+            form = DocumentBatchForm(request.POST, request.FILES)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    batch = batches.batch_receive(
+                        uploads=data["files"], csv_upload=data["csv_file"],
+                        employer=data["employer"], category=data["category"],
+                        year=data["year"], title=data["title"], by=request.user)
+                except batches.BatchRefused as refused:
+                    error = refused.text
+                    audit.record(request, AdminAudit.Action.ACTION,
+                                 name="document_batch_refused",
+                                 target_type="policies.documentbatch",
+                                 detail={"reason": refused.code})
+                else:
+                    audit.record(request, AdminAudit.Action.ADD, name="document_batch_upload",
+                                 target=batch, detail={"files": batch.total_files})
+                    self._start(batch)
+                    return redirect("admin:policies_documentbatch_change", batch.pk)
+        else:
+            form = DocumentBatchForm(initial={"year": timezone.localdate().year})
+        return TemplateResponse(request, "policies/admin/document_batch_upload.html",
+                                self._context(request, form=form, error=error,
+                                              title=_("Déposer un lot de documents"),
+                                              limits=self._limits()))
+
+    @staticmethod
+    def _limits() -> dict[str, Any]:
+        from .document_batches import megabytes
+
+        return {"upload": megabytes(settings.ADMIN_UPLOAD_MAX_BYTES),
+                "file": megabytes(settings.DOCUMENT_FILE_MAX_BYTES),
+                "files": settings.DOCUMENT_BATCH_MAX_FILES}
+
+    @staticmethod
+    def _start(batch: models.DocumentBatch) -> None:
+        from .document_batches import INLINE_FILES, batch_process
+        from .tasks import document_batch_process
+
+        if batch.total_files > INLINE_FILES:
+            transaction.on_commit(lambda: document_batch_process.delay(batch.pk))
+            return
+        try:
+            batch_process(batch_id=batch.pk)
+        except Exception:  # the batch is marked failed and emptied; its page says so
+            logger.exception("document batch %s failed", batch.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from .document_batches import OUTCOMES, message
+
+        batch = self.get_object(request, unquote(object_id))
+        if batch is None:
+            raise Http404
+        if not self.has_view_permission(request, batch):
+            raise PermissionDenied
+        entries = [{**entry, "text": message(entry["reason"], entry.get("params"))
+                    if entry.get("reason") else "",
+                    "category_label": models.Document.Category(entry["category"]).label
+                    if entry.get("category") in models.Document.Category.values else ""}
+                   for entry in batch.report]
+        counts = [(key, label, sum(1 for e in entries if e["outcome"] == key))
+                  for key, label in OUTCOMES.items()]
+        draft = batch.status == models.DocumentBatch.Status.DRAFT
+        return TemplateResponse(request, "policies/admin/document_batch.html", self._context(
+            request, title=str(batch), batch=batch, original=batch, entries=entries,
+            counts=counts, failure=message(batch.failure) if batch.failure else "",
+            refresh=batch.status == models.DocumentBatch.Status.PROCESSING,
+            can_confirm=draft and batch.matched_count > 0
+            and holds(request.user, "publish_documents"),
+            can_discard=draft and holds(request.user, "import_documents"),
+        ))
+
+    @method_decorator(require_POST)
+    @duty_required("publish_documents")
+    def confirm_view(self, request, pk: int):
+        from .document_batches import BatchStateError, batch_confirm
+
+        batch = get_object_or_404(models.DocumentBatch, pk=pk)
+        try:
+            count = batch_confirm(batch=batch, by=request.user)
+        except BatchStateError:
+            self.message_user(request, _("Ce lot n'attend plus de confirmation."),
+                              messages.ERROR)
+        else:
+            audit.record(request, AdminAudit.Action.ACTION, name="document_batch_confirm",
+                         target=batch, detail={"documents": count})
+            self.message_user(request, _(
+                "%(n)s document(s) publié(s) ; les personnes concernées sont averties.")
+                % {"n": count}, messages.SUCCESS)
+        return redirect("admin:policies_documentbatch_change", batch.pk)
+
+    @method_decorator(require_POST)
+    @duty_required("import_documents")
+    def discard_view(self, request, pk: int):
+        from .document_batches import BatchStateError, batch_discard
+
+        batch = get_object_or_404(models.DocumentBatch, pk=pk)
+        try:
+            count = batch_discard(batch=batch)
+        except BatchStateError:
+            self.message_user(request, _("Ce lot n'attend plus de confirmation."),
+                              messages.ERROR)
+        else:
+            audit.record(request, AdminAudit.Action.ACTION, name="document_batch_discard",
+                         target=batch, detail={"documents": count})
+            self.message_user(request, _("Lot abandonné : ses documents et leurs fichiers sont "
+                                         "supprimés."), messages.SUCCESS)
+        return redirect("admin:policies_documentbatch_change", batch.pk)
 
 
 class ChangeRequestEventInline(admin.TabularInline):

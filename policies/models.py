@@ -557,6 +557,11 @@ class Document(models.Model):
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
     first_read_at = models.DateTimeField(_("lu la première fois le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # Imported with a batch: unpublished until a colleague confirms the batch.
+    batch = models.ForeignKey(
+        "DocumentBatch", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="documents", verbose_name=_("lot d'import"),
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -596,6 +601,63 @@ class Document(models.Model):
     @cached_property
     def is_unread(self) -> bool:
         return self.first_read_at is None
+
+
+class DocumentBatch(models.Model):
+    """PDFs uploaded together (loose files or ZIP archives, with an optional CSV) and matched
+    to insured persons by AHV or personnel number. Its documents stay unpublished until a
+    colleague confirms the batch; the report says what happened to every file."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Traitement en cours")
+        DRAFT = "draft", _("À confirmer")
+        CONFIRMED = "confirmed", _("Confirmé et publié")
+        DISCARDED = "discarded", _("Abandonné")
+        FAILED = "failed", _("Refusé")
+
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices,
+                              default=Status.PROCESSING, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    created_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("entreprise (pour les numéros de personnel)"),
+    )
+    category = models.CharField(_("catégorie"), max_length=20, choices=Document.Category.choices)
+    year = models.PositiveSmallIntegerField(_("année"))
+    title = models.CharField(_("titre"), max_length=200, blank=True)
+    # The uploaded files, kept in private storage until the batch is processed:
+    # [{"name": shown name, "path": storage path, "kind": "file" | "zip" | "csv"}].
+    staged = models.JSONField(_("fichiers reçus"), default=list, blank=True)
+    total_files = models.PositiveIntegerField(_("fichiers"), default=0)
+    processed_files = models.PositiveIntegerField(_("fichiers traités"), default=0)
+    matched_count = models.PositiveIntegerField(_("documents attribués"), default=0)
+    problem_count = models.PositiveIntegerField(_("fichiers écartés"), default=0)
+    # One entry per file: {"name", "outcome", "reason", "person", "category", "year", "title"}.
+    report = models.JSONField(_("rapport"), default=list, blank=True)
+    failure = models.CharField(_("motif du refus"), max_length=40, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("confirmé par"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de documents")
+        verbose_name_plural = _("lots de documents")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return gettext("Lot %(n)s") % {"n": self.pk}
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_files:
+            return 0 if self.status == self.Status.PROCESSING else 100
+        return min(100, self.processed_files * 100 // self.total_files)
 
 
 class RequestStatus(models.TextChoices):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -7,6 +8,8 @@ from django.utils import timezone
 
 from . import services
 from .models import MutationBatch, PolicyLookup
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -36,8 +39,30 @@ def housekeeping() -> dict[str, int]:
     ).exclude(status=MutationBatch.Status.CONFIRMED)
     for batch in files.exclude(file=""):
         batch.file.delete(save=False)
+    from .document_batches import batch_fail
+    from .models import DocumentBatch
+
+    # A document batch whose worker died midway: its uploads and partial files go.
+    stuck = list(DocumentBatch.objects.filter(
+        status=DocumentBatch.Status.PROCESSING, created_at__lt=now - timedelta(days=1)))
+    for document_batch in stuck:
+        batch_fail(batch=document_batch)
     return {
+        "stuck_document_batches_failed": len(stuck),
         "unconfirmed_files_deleted": files.delete()[0],
         "policy_lookups_deleted": PolicyLookup.objects.filter(
             at__lt=now - timedelta(days=POLICY_LOOKUP_DAYS)).delete()[0],
     }
+
+
+@shared_task(acks_late=True)
+def document_batch_process(batch_id: int) -> int:
+    """A batch of more than a few files is checked and matched here; the admin's batch page
+    shows the progress. A crash leaves no document and no file (the batch says "refused")."""
+    from .document_batches import batch_process
+
+    try:
+        return batch_process(batch_id=batch_id).matched_count
+    except Exception:
+        logger.exception("document batch %s failed", batch_id)
+        return 0

@@ -309,6 +309,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # A file uploaded to a portal (mutations, salary declaration) is skipped past 10 MB before it
 # reaches memory or disk (portals/common/uploads.py).
 PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Support's uploads in the admin: all files of one request together (a batch of PDFs or a ZIP
+# archive of them); past it nothing of the request is kept and the upload is refused.
+ADMIN_UPLOAD_MAX_BYTES = 100 * 1024 * 1024
+# One document (a PDF alone or inside an archive), the files of one batch and what its archives
+# may unpack to in total (checked on the archive's directory before anything is extracted).
+DOCUMENT_FILE_MAX_BYTES = 20 * 1024 * 1024
+DOCUMENT_BATCH_MAX_FILES = 1000
+DOCUMENT_BATCH_MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
+# More files in one request is refused by Django with a 400 (a batch of more: one ZIP archive).
+DATA_UPLOAD_MAX_NUMBER_FILES = DOCUMENT_BATCH_MAX_FILES
 FILE_UPLOAD_HANDLERS = [
     "portals.common.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

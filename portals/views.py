@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Membership, OutboxMessage, Terms
+from accounts.faq import faq_for
+from accounts.models import FaqEntry, Membership, OutboxMessage, Terms
 from accounts.selectors import memberships_current, terms_accepted_current
 from accounts.services import terms_accept, terms_current_version
 
@@ -28,7 +29,7 @@ PORTAL_URLS = {
 
 
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "landing.html")
+    return render(request, "landing.html", {"faq": faq_for(FaqEntry.Portal.PUBLIC)})
 
 
 @never_cache

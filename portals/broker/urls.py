@@ -26,4 +26,5 @@ urlpatterns = [
     path("commissions/<int:pk>/pdf/", views.CommissionPdfView.as_view(),
          name="commission-statement-pdf"),
     path("account/", views.AccountView.as_view(), name="account"),
+    path("help/", views.HelpView.as_view(), name="help"),
 ]

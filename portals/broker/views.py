@@ -23,6 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView, TemplateView, View
 
+from accounts.faq import faq_for
+from accounts.models import FaqEntry, Membership
+from accounts.selectors import support_contact_for
 from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
@@ -526,6 +529,18 @@ class CommissionPdfView(CommissionStatementMixin, View):
 
 
 # --- account -------------------------------------------------------------------------------------
+
+class HelpView(BrokerMixin, TemplateView):
+    """The account manager, the broker centre and the brokers' FAQ (edited in the admin)."""
+
+    template_name = "broker/help.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contact"] = support_contact_for(Membership.Kind.BROKER)
+        context["faq"] = faq_for(FaqEntry.Portal.BROKER)
+        return context
+
 
 class AccountView(BrokerMixin, TemplateView):
     """Espace personnel: the profile pages, and why deleting the account goes through the

@@ -7,6 +7,7 @@ from . import access_views, views
 app_name = "employer"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("help/", views.HelpView.as_view(), name="help"),
     path("staff/", views.StaffListView.as_view(), name="staff"),
     path("staff/<int:pk>/", views.StaffDetailView.as_view(), name="staff-detail"),
     path("mutations/", views.MutationListView.as_view(), name="mutations"),

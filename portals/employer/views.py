@@ -22,7 +22,13 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts import registration as reg
-from accounts.selectors import access_request_for, access_requests_pending_for
+from accounts.faq import faq_for
+from accounts.models import FaqEntry, Membership
+from accounts.selectors import (
+    access_request_for,
+    access_requests_pending_for,
+    support_contact_for,
+)
 from policies import mutations as rules
 from policies import selectors as ps
 from policies import services as policy_services
@@ -47,6 +53,20 @@ Kind = Mutation.Kind
 
 def _contracts(membership) -> list[tuple[int, str]]:
     return [(c.pk, f"{c.number} · {c.plan.name}") for c in ps.contracts_for_employer(membership)]
+
+
+# --- help ----------------------------------------------------------------------------------------
+
+class HelpView(EmployerPortalMixin, TemplateView):
+    """The companies' support contact and their FAQ (both edited by support in the admin)."""
+
+    template_name = "employer/help.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contact"] = support_contact_for(Membership.Kind.EMPLOYER)
+        context["faq"] = faq_for(FaqEntry.Portal.EMPLOYER)
+        return context
 
 
 # --- home ----------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
+from accounts.faq import faq_for
+from accounts.models import FaqEntry
 from accounts.selectors import support_contact_for
 from policies import pdf as policy_pdf
 from policies import selectors as ps
@@ -579,4 +581,7 @@ class HelpView(PersonMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["contact"] = support_contact_for("insured")
+        pensioner = ps.person_is_pensioner(self.request.membership.insured_person_id)
+        context["faq"] = faq_for(FaqEntry.Portal.PENSIONER if pensioner
+                                 else FaqEntry.Portal.INSURED)
         return context

@@ -99,7 +99,7 @@ def test_a_wrong_number_on_the_tile_gets_a_clear_message(page, broker):
 
 
 BROKER_PAGES = ["/broker/", "/broker/portfolio/", "/broker/inquiry/", "/broker/payments/",
-                "/broker/documents/", "/broker/commissions/", "/broker/account/",
+                "/broker/documents/", "/broker/commissions/", "/broker/account/", "/broker/help/",
                 "/broker/policies/P-810001/", "/broker/policies/P-810001/values/",
                 "/broker/policies/P-899999/"]
 

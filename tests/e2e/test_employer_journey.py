@@ -165,7 +165,7 @@ def test_every_employer_page_passes_axe_and_fits_a_phone(page, phone_page, compa
         "/employer/uploads/", "/employer/declaration/", "/employer/contributions/",
         f"/employer/contributions/{invoice.pk}/", "/employer/documents/", "/employer/access/",
         "/employer/access/invite/", f"/employer/access/{membership.pk}/",
-        "/employer/access-requests/",
+        "/employer/access-requests/", "/employer/help/",
     ]
     login(page, hr_admin, PASSWORD)
     page.wait_for_url("**/employer/")

@@ -48,8 +48,9 @@ def test_notice_is_in_the_users_language(draft, insured, django_capture_on_commi
     assert "Un nouveau document vous attend" in OutboxMessage.objects.get(user=insured).body
 
 
-def test_admin_action_and_save_publish_through_the_service(client, support, draft, insured):
-    admin = login_verified(client, support)
+def test_admin_action_and_save_publish_through_the_service(client, account_manager, draft,
+                                                           insured):
+    admin = login_verified(client, account_manager)
     response = admin.post(reverse("admin:policies_document_changelist"),
                           {"action": "publish", "_selected_action": [draft.pk]})
     assert response.status_code == 302
@@ -58,8 +59,8 @@ def test_admin_action_and_save_publish_through_the_service(client, support, draf
     assert OutboxMessage.objects.filter(user=insured, channel="email").count() == 1
 
 
-def test_checking_published_in_the_admin_form_notifies(client, support, draft, insured):
-    admin = login_verified(client, support)
+def test_checking_published_in_the_admin_form_notifies(client, account_manager, draft, insured):
+    admin = login_verified(client, account_manager)
     url = reverse("admin:policies_document_change", args=[draft.pk])
     response = admin.post(url, {
         "category": "letter", "title": "Courrier", "year": 2026,

@@ -45,3 +45,24 @@ def test_policy_lookups_are_kept_ninety_days():
     recent = PolicyLookup.objects.create(user=user, number="P-700002", found=False)
     assert housekeeping.apply().get()["policy_lookups_deleted"] == 1
     assert list(PolicyLookup.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_a_document_batch_stuck_in_processing_for_a_day_is_failed_and_emptied(settings):
+    from policies.document_batches import batch_receive
+    from policies.models import DocumentBatch
+    from tests import documents as d
+
+    user = f.UserFactory()
+    stuck = batch_receive(uploads=[d.upload("a.pdf", d.pdf())], employer=None,
+                          category="letter", year=2026, by=user)
+    fresh = batch_receive(uploads=[d.upload("b.pdf", d.pdf("b"))], employer=None,
+                          category="letter", year=2026, by=user)
+    DocumentBatch.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now() - timedelta(days=2))
+    assert housekeeping.apply().get()["stuck_document_batches_failed"] == 1
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.status == "failed" and stuck.staged == []
+    assert fresh.status == "processing"
+    files = [p.name for p in settings.PRIVATE_MEDIA_ROOT.rglob("*") if p.is_file()]
+    assert len(files) == 1  # only the fresh batch's upload

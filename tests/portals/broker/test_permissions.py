@@ -44,6 +44,7 @@ MATRIX = BrokerMatrix(namespace="broker", urlpatterns=urlpatterns, default_owner
     "commission-statement": Case(obj="statement"),
     "commission-statement-pdf": Case(obj="statement"),
     "account": Case(),
+    "help": Case(),
 })
 
 OUTSIDERS = ["broker2", "colleague_broker", "ended_broker"]

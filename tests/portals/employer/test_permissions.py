@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 POST = {"method": "post", "ok": 302}
 CASES = {
     "home": (Case(), "view_company"),
+    "help": (Case(), "view_company"),
     "staff": (Case(), "view_staff"),
     "staff-detail": (Case(obj="staff_person"), "view_staff"),
     "mutations": (Case(), "view_staff"),
