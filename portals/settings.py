@@ -365,7 +365,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
+    # Even with LOG_LEVEL=DEBUG: the template engine logs a missing variable at DEBUG with the
+    # whole context of the page (backup codes, a TOTP key being set up), the database layer
+    # every query with its parameters.
+    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"},
+                "django.template": {"level": "INFO"}},
 }
 LOGIN_URL_PATH = "/account/login/"
 FORMAT_MODULE_PATH = ["portals.formats"]

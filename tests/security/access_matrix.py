@@ -435,8 +435,8 @@ def _staff_page(user, target) -> Expect:
 ADMIN_SITE: dict[str, Callable[..., Expect]] = {
     "admin:index": _staff_page,
     "admin:logout": _staff_page,  # 405 for a GET (logout is a POST)
-    "admin:password_change": _staff_page,
-    "admin:password_change_done": _staff_page,
+    "admin:password_change": _staff_page,  # leads to the profile's password change
+    "admin:password_change_done": _staff_page,  # leads to the profile
     "admin:jsi18n": _staff_page,
     "admin:autocomplete": lambda user, target: Expect(DENIED, "autocomplete without a field"),
     "admin:view_on_site": lambda user, target: Expect(NOT_FOUND, "no model has a site URL"),

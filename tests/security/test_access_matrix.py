@@ -95,6 +95,7 @@ class Sweep:
         self.cells = 0
         self.outcomes: Counter = Counter()
         self.foreign = 0
+        self.foreign_refused = 0
         self.failures: list[str] = []
         self.allowed_by: dict[str, set[str]] = {}
         self.denied_by: dict[str, set[str]] = {}
@@ -131,6 +132,8 @@ class Sweep:
             self.allowed_by.setdefault(target.path, set()).add(persona)
         elif expect.outcome == DENIED:
             self.denied_by.setdefault(target.path, set()).add(persona)
+        if expect.foreign and response.status_code in (403, 404):
+            self.foreign_refused += 1
         if not judge(expect, response):
             self.failures.append(f"{where}: expected {expect.outcome} ({expect.rule}), got "
                                  f"{response.status_code} {response.get('Location', '')}")
@@ -175,13 +178,14 @@ class Sweep:
 
     def report(self, title: str, seconds: float) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
-        return (f"{title}: {self.cells} cells ({counts}); foreign-object cells {self.foreign}; "
+        share = f"{100 * self.foreign_refused / self.foreign:.0f} %" if self.foreign else "-"
+        return (f"{title}: {self.cells} cells ({counts}); foreign-object cells {self.foreign}, "
+                f"answered 403/404: {self.foreign_refused} ({share}); "
                 f"{len(self.failures)} failing; {seconds:.1f} s")
 
 
 def test_every_url_of_the_configuration_is_classified():
-    matrix = AccessMatrix.__new__(AccessMatrix)
-    AccessMatrix.__init__(matrix, world=None)
+    matrix = AccessMatrix(world=None)  # no request is made: the URL configuration only
     assert matrix.unclassified() == [], (
         "classify these URLs in tests/security/access_matrix.py (portal objects in PORTAL_ARGS, "
         "custom admin pages with duty_required or in ADMIN_CUSTOM)")
@@ -204,7 +208,8 @@ def test_portals_and_account_pages_answer_each_persona_by_the_rules():
     sweep = Sweep(matrix)
     sweep.run(PERSONAS, entries)
     _assert_clean(sweep, "portal and account matrix", time.monotonic() - started)
-    assert sweep.foreign >= 100 and sweep.cells >= len(entries) * len(PERSONAS)
+    assert sweep.foreign >= 100 and sweep.foreign_refused == sweep.foreign
+    assert sweep.cells >= len(entries) * len(PERSONAS)
 
 
 @pytest.mark.django_db
