@@ -30,12 +30,13 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
 
 
 _debug = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
-_json = os.environ.get("LOG_FORMAT", "text" if _debug else "json").strip().lower() == "json"
-_level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+# As portals/settings.py decides (it refuses other values when Django starts).
+_json = (os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if _debug else "json")) == "json"
+_level = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
 
 wsgi_app = "portals.wsgi:application"
-bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").split(",")
-        if address.strip()]
+bind = [address.strip() for address in (os.environ.get("GUNICORN_BIND") or "0.0.0.0:8000")
+        .split(",") if address.strip()]
 workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8), minimum=1)
 threads = _int("GUNICORN_THREADS", 1, minimum=1)
 timeout = _int("GUNICORN_TIMEOUT", 30, minimum=1)
@@ -43,7 +44,7 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 
 # The access log and gunicorn's own messages on stdout, one line each.
 accesslog = "-"

@@ -71,6 +71,8 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 elif not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters when DEBUG is off")
+elif not DEBUG and SECRET_KEY.startswith("change-me"):
+    raise ImproperlyConfigured("SECRET_KEY is still the placeholder of .env.example")
 # Rotation: the previous keys, still accepted for sessions and signed values (Django) while
 # everything new is signed with SECRET_KEY. Comma-separated. README.md, "Operations".
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
@@ -78,12 +80,14 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 # hash_code): SECRET_KEY unless set. New codes are hashed with it; a code is also accepted under
 # each key of CODE_HASH_KEY_FALLBACKS (by default SECRET_KEY_FALLBACKS when CODE_HASH_KEY follows
 # SECRET_KEY), so a rotation does not invalidate codes already printed or sent.
-CODE_HASH_KEY = os.environ.get("CODE_HASH_KEY", "").strip() or SECRET_KEY
+_code_key = os.environ.get("CODE_HASH_KEY", "").strip()
+CODE_HASH_KEY = _code_key or SECRET_KEY
 if not DEBUG and len(CODE_HASH_KEY) < 50:
     raise ImproperlyConfigured("CODE_HASH_KEY must be at least 50 characters when DEBUG is off")
-CODE_HASH_KEY_FALLBACKS = env_list(
-    "CODE_HASH_KEY_FALLBACKS",
-    SECRET_KEY_FALLBACKS if not os.environ.get("CODE_HASH_KEY", "").strip() else [],
+CODE_HASH_KEY_FALLBACKS = (
+    env_list("CODE_HASH_KEY_FALLBACKS", [])
+    if os.environ.get("CODE_HASH_KEY_FALLBACKS", "").strip() or _code_key
+    else list(SECRET_KEY_FALLBACKS)
 )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -374,10 +378,10 @@ if not DEBUG:
 
 # One line per event on stdout, each with the id of the request (or of the request that enqueued
 # the Celery task): JSON objects in production, text on a laptop (portals/logs.py).
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
