@@ -62,6 +62,12 @@ def test_services_start_after_what_they_need_is_healthy():
         assert needs["migrate"] == {"condition": "service_completed_successfully"}
 
 
+def test_only_web_is_published_and_only_on_loopback_for_the_proxy():
+    assert SERVICES["web"]["ports"] == ["127.0.0.1:8000-8009:8000"]  # a port per web container
+    for service in set(SERVICES) - {"web"}:
+        assert "ports" not in SERVICES[service], service
+
+
 def test_restart_policies():
     for service in ("db", "redis", "web", "worker", "beat"):
         assert SERVICES[service]["restart"] == "unless-stopped", service
