@@ -289,12 +289,23 @@ class OutboxMessage(models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
-def hash_code(code: str) -> str:
-    """Keyed hash of a registration code: a stolen table gives no usable code."""
+def _keyed_hash(key: str, code: str) -> str:
     normalized = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hmac.new(
-        settings.SECRET_KEY.encode(), normalized.encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(key.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_code(code: str) -> str:
+    """Keyed hash of a code (registration, e-mail, SMS, backup) under the current key
+    (settings.CODE_HASH_KEY): a stolen table gives no usable code. What is stored."""
+    return _keyed_hash(settings.CODE_HASH_KEY, code)
+
+
+def hash_code_candidates(code: str) -> list[str]:
+    """The hashes a stored code may have: under the current key, then under each old key of
+    settings.CODE_HASH_KEY_FALLBACKS (a code issued before a key rotation stays valid). What a
+    check compares with."""
+    keys = [settings.CODE_HASH_KEY, *settings.CODE_HASH_KEY_FALLBACKS]
+    return list(dict.fromkeys(_keyed_hash(key, code) for key in keys))
 
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from paper
@@ -647,7 +658,8 @@ class BackupCodeDevice(ThrottlingMixin, Device):
     def verify_token(self, token) -> bool:
         verified = (
             BackupCode.objects.filter(
-                device=self, code_hash=hash_code(str(token)), used_at__isnull=True
+                device=self, code_hash__in=hash_code_candidates(str(token)),
+                used_at__isnull=True
             ).update(used_at=timezone.now())
             == 1
         )

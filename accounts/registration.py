@@ -45,6 +45,7 @@ from .models import (
     User,
     VerificationCode,
     hash_code,
+    hash_code_candidates,
     new_registration_code,
 )
 from .selectors import (
@@ -243,7 +244,7 @@ def registration_code_find(code: str) -> RegistrationCode | None:
     """The code row for a typed code, usable or not (the caller says which failure it is)."""
     if not code or not code.strip():
         return None
-    return RegistrationCode.objects.filter(code_hash=hash_code(code)).first()
+    return RegistrationCode.objects.filter(code_hash__in=hash_code_candidates(code)).first()
 
 
 def registration_identify(

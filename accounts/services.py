@@ -34,6 +34,7 @@ from .models import (
     UserSession,
     VerificationCode,
     hash_code,
+    hash_code_candidates,
     session_key_hash,
 )
 
@@ -469,7 +470,9 @@ def verification_code_check(
         if verify is not None:
             ok = bool(verify(code))
         else:
-            ok = bool(row.code_hash) and hmac.compare_digest(row.code_hash, hash_code(code))
+            ok = bool(row.code_hash) and any(
+                [hmac.compare_digest(row.code_hash, candidate)
+                 for candidate in hash_code_candidates(code)])
         if ok:
             row.used_at = timezone.now()
             row.save(update_fields=["used_at"])

@@ -6,6 +6,7 @@ this); the worker process is started here against the test database.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def worker(transactional_db, tmp_path):
         f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     env["CELERY_TASK_ALWAYS_EAGER"] = "0"
+    env["LOG_FORMAT"] = "json"  # as in production: one JSON object per line
     log = tmp_path / "worker.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portals", "worker", "--pool=solo",
@@ -91,3 +93,32 @@ def test_a_real_worker_sends_the_sms_once(worker):
     message.refresh_from_db()
     assert message.attempts == 1
     assert worker.read_text().count("Votre code: 447683") == 1
+
+
+def test_healthz_counts_the_real_worker(worker, client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = client.get("/healthz?workers=1")
+    assert response.status_code == 200, response.content
+    assert response.json()["workers"] == 1
+
+
+def test_the_worker_logs_with_the_request_id_of_the_request_that_queued_the_task(worker):
+    from portals.request_id import request_id_var
+
+    token = request_id_var.set("it-request-0000000001")
+    try:  # as inside a request: the task is published when the transaction commits
+        message = message_queue(channel="sms", recipient="+41791234568", body="Votre code: 1")
+    finally:
+        request_id_var.reset(token)
+    assert _wait_for(message, "sent").status == "sent", worker.read_text()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        entries = [json.loads(line) for line in worker.read_text().splitlines()
+                   if line.startswith("{")]
+        tagged = [e for e in entries if e["request_id"] == "it-request-0000000001"]
+        if tagged:
+            break
+        time.sleep(0.1)
+    assert tagged, worker.read_text()
+    assert {e["task"] for e in tagged} == {"accounts.tasks.deliver_message"}
+    assert any("SMS to +41791234568" in e["message"] for e in tagged)
