@@ -10,14 +10,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection, connections
 from django.utils import timezone
 
+from accounts.duties import ACCOUNT_MANAGER
 from accounts.models import AdminAudit, OutboxMessage
 from policies import services
 from policies.models import InsuredPerson, Mutation, MutationEvent, SalaryRecord
 from tests import factories as f
-from tests.conftest import _make
+from tests.conftest import _make, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -194,8 +196,6 @@ def test_an_agent_posting_a_decision_gets_403_changes_nothing_and_is_audited(
 
 
 def test_staff_without_any_duty_gets_403_on_the_queue(client, terms, mutation):
-    from tests.conftest import login_verified
-
     nobody = _make(f.UserFactory(email="nobody@fund.ch", is_staff=True))
     assert login_verified(client, nobody).get(QUEUE).status_code == 403
 
@@ -338,10 +338,6 @@ def test_rejecting_with_a_reason_tells_the_employer_who_reads_it_in_the_portal(
 def test_booking_and_rejecting_at_the_same_moment_decide_once(terms):
     if connection.vendor != "postgresql":
         pytest.skip("row locks are only meaningful on PostgreSQL")
-    from django.contrib.auth.models import Group
-
-    from accounts.duties import ACCOUNT_MANAGER
-
     employer = f.EmployerFactory()
     person = f.InsuredPersonFactory(contract=f.ContractFactory(employer=employer))
     mutation = _salary(employer, person, None, salary="93000.00")
