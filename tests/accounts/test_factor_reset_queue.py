@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django_otp import devices_for_user
 
-from accounts.models import AdminAudit, FactorResetRequest, RegistrationCode, SecurityEvent
+from accounts.models import AdminAudit, RegistrationCode, SecurityEvent
 from accounts.services import factor_reset_request
 from tests import factories as f
 from tests.conftest import _make, login_verified

@@ -40,9 +40,10 @@ def _queues(client) -> dict[str, tuple[str, str]]:
     block = re.search(r'id="work-queues-module".*?</table>', page, re.S)
     if block is None:
         return {}
-    rows = re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)</a></th>\s*<td>(\d+)</td>\s*'
-                      r'<td>(?:<a href="([^"]+)"><strong>)?(\d+)', block.group(0))
-    return {label: (count, overdue) for _url, label, count, _link, overdue in rows}
+    rows = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>\s*'
+                      r'<td data-count="(\d+)">.*?</td>\s*<td data-overdue="(\d+)">',
+                      block.group(0), re.S)
+    return {label: (count, overdue) for label, count, overdue in rows}
 
 
 def test_an_agent_has_no_work_queue(as_user, agent, work):
