@@ -160,6 +160,7 @@ class MutationAdmin(WorkQueueAdmin):
     the reported data."""
 
     queue_duty = "book_mutation"
+    audit_views = True  # the page shows a person's reported data (AHV number, salary)
     open_statuses = models.Mutation.OPEN_STATUSES
     company_path = "employer"
     list_display = ("case_number", "employer", "person", "kind", "effective_date", "status",
@@ -361,6 +362,7 @@ class ChangeRequestAdmin(WorkQueueAdmin):
 
     form = ChangeRequestAdminForm
     queue_duty = "book_change_request"
+    audit_views = True  # the page shows a person's address or IBAN
     open_statuses = models.OPEN_REQUEST_STATUSES
     company_path = "person__contract__employer"
     list_display = ("case_number", "person", "kind", "effective_date", "status", "next_step",

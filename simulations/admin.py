@@ -41,6 +41,7 @@ class ServiceRequestAdmin(WorkQueueAdmin):
     of the decision."""
 
     queue_duty = "book_change_request"
+    audit_views = True  # the page shows a person's simulation figures
     open_statuses = OPEN_REQUEST_STATUSES
     company_path = "person__contract__employer"
     list_display = ("case_number", "person", "kind", "status", "created_at", "waiting")

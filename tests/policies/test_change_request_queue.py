@@ -259,3 +259,11 @@ def test_two_supervisors_approving_at_once_apply_the_iban_once(terms):
     final = ChangeRequest.objects.get(pk=change.pk)
     assert final.status == "done" and final.events.filter(status="done").count() == 1
     assert OutboxMessage.objects.count() == before + 1  # one e-mail, no SMS (no mobile)
+
+
+def test_opening_a_request_is_recorded_as_a_view_of_the_person(as_user, account_manager,
+                                                               bank_change, pensioner):
+    as_user(account_manager).get(f"{QUEUE}{bank_change.pk}/change/")
+    row = AdminAudit.objects.get(action="view")
+    assert (row.actor, row.subject, row.target_id) == (account_manager, pensioner,
+                                                       str(bank_change.pk))

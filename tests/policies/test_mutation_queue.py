@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.duties import ACCOUNT_MANAGER
@@ -374,3 +375,28 @@ def test_booking_and_rejecting_at_the_same_moment_decide_once(terms):
     applied = InsuredPerson.objects.get(pk=person.pk).annual_salary == Decimal("93000.00")
     assert applied == (final.status == "booked")
     assert SalaryRecord.objects.filter(person=person).count() == (1 if applied else 0)
+
+
+def test_the_queue_page_asks_the_same_queries_for_5_or_40_mutations(
+        as_user, account_manager, employer, person, hr_admin):
+    client = as_user(account_manager)
+    client.get(QUEUE)  # the first page of a session also loads the session's permissions
+    counts = []
+    for total in (5, 40):
+        while Mutation.objects.count() < total:
+            _salary(employer, f.InsuredPersonFactory(contract=person.contract), hr_admin)
+        with CaptureQueriesContext(connection) as queries:
+            assert len(_cases(client.get(QUEUE))) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 10
+
+
+def test_more_items_than_one_decision_takes_are_refused_whole(as_user, account_manager,
+                                                               employer, person, hr_admin):
+    from accounts.admin_queue import DECISION_LIMIT
+
+    ids = [_salary(employer, person, hr_admin).pk for _ in range(DECISION_LIMIT + 1)]
+    response = as_user(account_manager).post(QUEUE, {"action": "book", "_selected_action": ids},
+                                             follow=True)
+    assert f"Choisissez au plus {DECISION_LIMIT} éléments à la fois." in response.content.decode()
+    assert not Mutation.objects.filter(status="booked").exists()
