@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -21,6 +21,7 @@ from . import admin_content, admin_registration  # noqa: F401 - register their M
 from . import registration as reg
 from .admin_base import SecureAdminMixin, SecureModelAdmin
 from .admin_forms import StaffInvitationForm
+from .admin_queue import AgeFilter, QueueStateFilter, WorkQueueAdmin
 from .letters import Letter, letters_pdf
 from .models import (
     AdminAudit,
@@ -370,65 +371,70 @@ def _protected_message(user: User) -> str:
 
 
 @admin.register(FactorResetRequest)
-class FactorResetRequestAdmin(SecureModelAdmin):
-    """Four eyes: one colleague asked (user list, "reset second factor"), another one approves
-    here; the approval resets and downloads the letter in the same response."""
+class FactorResetRequestAdmin(WorkQueueAdmin):
+    """Four eyes: one colleague asked (user list, "reset second factor"), a supervisor approves
+    here (a superuser for a staff account); never the one who asked nor the account's owner.
+    The approval resets and downloads the letter in the same response; a refusal needs a
+    reason, kept in the account's security history."""
 
-    list_display = ("created_at", "user", "status", "requested_by", "decided_by", "decided_at")
-    list_filter = ("status",)
+    queue_duty = "approve_factor_reset"
+    open_statuses = (FactorResetRequest.Status.PENDING,)
+    list_display = ("created_at", "user", "status", "requested_by", "decided_by", "decided_at",
+                    "waiting")
+    list_filter = (QueueStateFilter, AgeFilter)
     search_fields = ("user__email",)
     list_select_related = ("user", "requested_by", "decided_by")
     fields = ("user", "reason", "status", "requested_by", "created_at", "decided_by",
               "decided_at")
     readonly_fields = fields
     actions = ["approve_requests", "reject_requests"]
+    queue_buttons = {"approve_requests": (FactorResetRequest.Status.PENDING,),
+                     "reject_requests": (FactorResetRequest.Status.PENDING,)}
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def queue_label(self) -> str:
+        return gettext("Réinitialisations du deuxième facteur à approuver")
 
     @admin.action(description=_("Approuver : réinitialiser et télécharger la lettre"),
-                  permissions=["change"])
+                  permissions=["queue"])
     def approve_requests(self, request, queryset):
         letters: list[Letter] = []
-        for reset_request in queryset.select_related("user"):
+
+        def approve(reset_request, by):
             try:
-                issued = factor_reset_approve(reset_request=reset_request, by=request.user,
+                issued = factor_reset_approve(reset_request=reset_request, by=by,
                                               request=request)
             except FactorResetRefused as refused:
-                self.message_user(request, f"{reset_request.user.email} : {refused.message}",
-                                  messages.ERROR)
-                continue
+                raise ValidationError(refused.message) from None
             letters.append(reenrol_letter(reset_request.user, issued))
-        if not letters:
-            return None
-        self.message_user(request, ngettext(
-            "%(count)d réinitialisation approuvée et effectuée. La lettre avec le code de "
-            "réactivation est téléchargée maintenant : envoyez-la par la poste.",
-            "%(count)d réinitialisations approuvées et effectuées. Les lettres avec les codes de "
-            "réactivation sont téléchargées maintenant : envoyez-les par la poste.",
-            len(letters),
-        ) % {"count": len(letters)}, messages.WARNING)
-        return _letters_response(letters)
 
-    @admin.action(description=_("Refuser les demandes sélectionnées"), permissions=["change"])
-    def reject_requests(self, request, queryset) -> None:
-        rejected = 0
-        for reset_request in queryset.select_related("user"):
+        self.queue_decide(
+            request, queryset.select_related("user"), name="factor_reset_approve",
+            service=approve,
+            done=lambda n: ngettext(
+                "%(count)d réinitialisation approuvée et effectuée. La lettre avec le code de "
+                "réactivation est téléchargée maintenant : envoyez-la par la poste.",
+                "%(count)d réinitialisations approuvées et effectuées. Les lettres avec les "
+                "codes de réactivation sont téléchargées maintenant : envoyez-les par la poste.",
+                n) % {"count": n})
+        return _letters_response(letters) if letters else None
+
+    @admin.action(description=_("Refuser avec un motif…"), permissions=["queue"])
+    def reject_requests(self, request, queryset):
+        def reject(reset_request, by, reason):
             try:
-                factor_reset_reject(reset_request=reset_request, by=request.user,
-                                    request=request)
+                factor_reset_reject(reset_request=reset_request, by=by, request=request,
+                                    reason=reason)
             except FactorResetRefused as refused:
-                self.message_user(request, f"{reset_request.user.email} : {refused.message}",
-                                  messages.ERROR)
-                continue
-            rejected += 1
-        if rejected:
-            self.message_user(request, ngettext("%(n)d demande refusée.",
-                                                "%(n)d demandes refusées.", rejected)
-                              % {"n": rejected}, messages.SUCCESS)
+                raise ValidationError(refused.message) from None
+
+        return self.queue_decide(
+            request, queryset.select_related("user"), name="factor_reset_reject",
+            needs_reason=True, service=reject,
+            title=gettext("Refuser des réinitialisations du deuxième facteur"),
+            intro=gettext("Rien n'est réinitialisé. Le motif reste dans l'historique de "
+                          "sécurité du compte."),
+            done=lambda n: ngettext("%(n)d demande refusée.", "%(n)d demandes refusées.", n)
+            % {"n": n})
 
 
 @admin.register(Membership)

@@ -782,8 +782,9 @@ def factor_reset_approve(*, reset_request: FactorResetRequest, by: User,
 
 
 def factor_reset_reject(*, reset_request: FactorResetRequest, by: User,
-                        request: HttpRequest | None = None) -> None:
-    """Refuse (or, for the one who asked, withdraw) a pending request; nothing is reset."""
+                        request: HttpRequest | None = None, reason: str = "") -> None:
+    """Refuse (or, for the one who asked, withdraw) a pending request; nothing is reset. The
+    reason, when given, goes to the account's security history."""
     with transaction.atomic():
         locked = (
             FactorResetRequest.objects.select_for_update().select_related("user")
@@ -798,7 +799,7 @@ def factor_reset_reject(*, reset_request: FactorResetRequest, by: User,
         locked.save(update_fields=["status", "decided_by", "decided_at"])
         security_event_record(
             user=locked.user, kind=SecurityEvent.Kind.FACTOR_RESET_REJECTED, request=request,
-            by=by.email, reset_request_id=locked.pk,
+            by=by.email, reset_request_id=locked.pk, **({"reason": reason} if reason else {}),
         )
     reset_request.refresh_from_db()
 

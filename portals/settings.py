@@ -115,6 +115,14 @@ FUND_PHONE = os.environ.get("FUND_PHONE", "+41 21 555 66 80").strip()
 FUND_EMAIL = os.environ.get("FUND_EMAIL", "clients@alpina-pension.example").strip()
 if not FUND_NAME:
     raise ImproperlyConfigured("FUND_NAME must not be empty: every letter and page shows it")
+# The canton whose public holidays are not working days (the support's work queues count the
+# age of an item in working days).
+FUND_CANTON = os.environ.get("FUND_CANTON", "VD").strip().upper()
+if FUND_CANTON not in {
+    "AG", "AI", "AR", "BE", "BL", "BS", "FR", "GE", "GL", "GR", "JU", "LU", "NE", "NW", "OW",
+    "SG", "SH", "SO", "SZ", "TG", "TI", "UR", "VD", "VS", "ZG", "ZH",
+}:
+    raise ImproperlyConfigured("FUND_CANTON must be a canton's two-letter code, e.g. VD")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -63,8 +63,9 @@ def test_an_exit_booked_sets_the_person_left(employer, staff_person, hr_admin, s
     assert staff_person.status == "left" and staff_person.exit_date == first_of_month()
 
 
-def test_support_books_through_the_admin_action(as_user, mutation, support, staff_person):
-    client = as_user(support)
+def test_support_books_through_the_admin_action(as_user, mutation, account_manager,
+                                                staff_person):
+    client = as_user(account_manager)
     response = client.post("/admin/policies/mutation/", {
         "action": "book", "_selected_action": [mutation.pk]}, follow=True)
     assert response.status_code == 200
@@ -74,13 +75,13 @@ def test_support_books_through_the_admin_action(as_user, mutation, support, staf
     assert staff_person.annual_salary == Decimal("90000.00")
 
 
-def test_support_rejects_in_the_admin_form_with_a_reason(as_user, mutation, support):
-    client = as_user(support)
+def test_support_rejects_in_the_admin_with_a_reason(as_user, mutation, account_manager):
+    client = as_user(account_manager)
     page = client.get(f"/admin/policies/mutation/{mutation.pk}/change/")
-    assert page.status_code == 200 and b'name="reject_reason"' in page.content
-    client.post(f"/admin/policies/mutation/{mutation.pk}/change/",
-                {"reject_reason": "Date d'effet erronée", "events-TOTAL_FORMS": "0",
-                 "events-INITIAL_FORMS": "0"})
+    assert page.status_code == 200 and b'value="reject"' in page.content
+    client.post("/admin/policies/mutation/", {
+        "action": "reject", "_selected_action": [mutation.pk], "post": "yes",
+        "reason": "Date d'effet erronée"})
     mutation.refresh_from_db()
     assert mutation.status == "rejected" and mutation.reason == "Date d'effet erronée"
 
