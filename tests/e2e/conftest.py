@@ -34,32 +34,6 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="no Chromium found: browser tests skipped"))
 
 
-@pytest.fixture(autouse=True)
-def _audit_trail_emptied_before_the_flush(request):
-    """A live_server test ends with a flush, which on SQLite deletes row by row; the audit
-    trail's append-only trigger refuses that as it should. Its rows of the test are removed
-    with the trigger lifted for that moment (PostgreSQL's flush truncates: no trigger fires).
-    Set up after the test database, so this runs before its flush."""
-    if "live_server" not in request.fixturenames:
-        yield
-        return
-    request.getfixturevalue("transactional_db")
-    yield
-    from importlib import import_module
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    triggers = import_module("accounts.migrations.0011_back_office_audit_duties")
-    with connection.cursor() as cursor:
-        for sql in triggers.SQLITE_DROP:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM accounts_adminaudit")
-        for sql in triggers.SQLITE_TRIGGERS:
-            cursor.execute(sql)
-
-
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright
