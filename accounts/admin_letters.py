@@ -109,7 +109,7 @@ class BulkLetterJobAdmin(SecureModelAdmin):
 
     @duty_required("bulk_letters")
     def new_view(self, request):
-        form = BulkSelectionForm(request.POST or None)
+        form = BulkSelectionForm(request.POST if request.method == "POST" else None)
         preview = None
         refusal = ""
         if request.method == "POST" and form.is_valid():
@@ -119,6 +119,7 @@ class BulkLetterJobAdmin(SecureModelAdmin):
                                            ahv_text=data.get("ahv_list") or "")
             refusal = _refusal(preview, data["selection"])
             if not refusal and "confirm" in request.POST:
+                # _refusal said no in every case job_create refuses.
                 with transaction.atomic():
                     job = bulk.job_create(created_by=request.user, kind=data["selection"],
                                           selection=preview, employer=employer,
@@ -126,8 +127,7 @@ class BulkLetterJobAdmin(SecureModelAdmin):
                     audit.record(request, AdminAudit.Action.ACTION, name="bulk_letters",
                                  target=job, detail={"selection": job.selection,
                                                      "employer_id": job.employer_id,
-                                                     "persons": job.total,
-                                                     "days": job.days})
+                                                     "persons": job.total, "days": job.days})
                 self.message_user(request, _(
                     "Lot n° %(id)s lancé : %(n)d lettres à préparer."
                 ) % {"id": job.pk, "n": job.total}, messages.SUCCESS)

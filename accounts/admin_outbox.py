@@ -14,35 +14,27 @@ from django.contrib.admin import DateFieldListFilter, SimpleListFilter
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from policies.swiss import phone_masked
-
 from .admin_base import SecureModelAdmin
 from .duties import holds
 from .models import OutboxMessage, User
 from .outbox import RESEND_MAX, ResendRefused, message_resend
-from .services import mask_email
-
-
-def masked_recipient(message: OutboxMessage) -> str:
-    if message.channel == OutboxMessage.Channel.SMS:
-        return phone_masked(message.recipient)
-    return mask_email(message.recipient)
 
 
 class AccountFilter(SimpleListFilter):
     """?user=<id>: the messages of one account (the link from the person page). Offers no list
     of accounts; it only names the one asked for."""
 
-    title = gettext_lazy("compte")
+    title = gettext_lazy("compte utilisateur")
     parameter_name = "user"
 
     def lookups(self, request, model_admin):
         value = self.value()
-        if value and value.isdigit():
-            user = User.objects.filter(pk=int(value)).only("email").first()
-            if user is not None:
-                return [(value, user.email)]
-        return []
+        if not value:
+            return []
+        user = (User.objects.filter(pk=int(value)).only("email").first()
+                if value.isdigit() else None)
+        # An unknown account still filters (to nothing): the list must not fall back to all.
+        return [(value, user.email if user is not None else _("compte inconnu"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -82,7 +74,7 @@ class OutboxMessageAdmin(SecureModelAdmin):
 
     @admin.display(description=gettext_lazy("destinataire"), ordering="recipient")
     def recipient_masked(self, obj: OutboxMessage) -> str:
-        return masked_recipient(obj)
+        return obj.recipient_masked
 
     def get_search_results(self, request, queryset, search_term):
         # A number as support hears it ("079 123 45 67") is stored as +41791234567.
@@ -102,7 +94,7 @@ class OutboxMessageAdmin(SecureModelAdmin):
         sent = 0
         for message in queryset.order_by("pk"):
             label = _("Message n° %(id)s à %(to)s") % {"id": message.pk,
-                                                      "to": masked_recipient(message)}
+                                                      "to": message.recipient_masked}
             try:
                 message_resend(message_id=message.pk)
             except ResendRefused as refused:
@@ -118,8 +110,8 @@ class OutboxMessageAdmin(SecureModelAdmin):
 def _refusal(refused: ResendRefused) -> str:
     if refused.reason == "expired":
         return _("le code qu'il contenait a expiré. Un code expiré n'est jamais renvoyé : la "
-                 "personne doit en demander un nouveau (« Renvoyer le code » à la connexion, ou "
-                 "« Mot de passe oublié »).")
+                 "personne doit en demander un nouveau (« Demander un nouveau code » à la "
+                 "connexion, ou « Mot de passe oublié »).")
     if refused.reason == "erased":
         return _("son texte a été effacé après l'envoi (il peut contenir un code). Pour un code, "
                  "la personne en demande un nouveau ; pour un code d'enregistrement, réémettez-le "

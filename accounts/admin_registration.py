@@ -156,7 +156,8 @@ class RegistrationCodeAdmin(SecureModelAdmin):
             person = InsuredPerson.objects.filter(pk=int(person_id)).first()
             if person is not None:
                 initial["ahv_number"] = person.ahv_number
-        form = IssueInsuredCodeForm(request.POST or None, initial=initial)
+        form = IssueInsuredCodeForm(request.POST if request.method == "POST" else None,
+                                    initial=initial)
         if request.method == "POST" and form.is_valid():
             person = form.person
             try:
@@ -449,8 +450,8 @@ class AccessRequestAdmin(SecureModelAdmin):
         if access_request.status != AccessRequest.Status.PENDING:
             self.message_user(request, _("Cette demande a déjà été traitée."), messages.WARNING)
             return redirect("admin:accounts_accessrequest_change", access_request.pk)
-        form = ReasonForm(request.POST or None)
-        if request.method != "POST" or not form.is_valid():
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if not form.is_valid():
             return self._reason_page(request, [access_request], form)
         rejected = self._reject(request, [access_request], form.cleaned_data["reason"].strip())
         audit.record(request, AdminAudit.Action.ACTION, name="reject_access_request",

@@ -110,9 +110,10 @@ def _ahv_numbers(text: str) -> tuple[list[str], list[str]]:
 
 
 def selection_build(*, kind: str, employer: Employer | None = None, ahv_text: str = "",
-                    limit: int = MAX_LETTERS) -> Selection:
+                    limit: int | None = None) -> Selection:
     """The persons of a ready-made selection who can get a letter: no account yet, a postal
     address. `person_ids` stops at limit + 1 (enough to say the selection is too large)."""
+    limit = MAX_LETTERS if limit is None else limit
     result = Selection()
     if kind == BulkLetterJob.Selection.PENSIONERS:
         base = InsuredPerson.objects.filter(status=InsuredPerson.Status.PENSIONER)

@@ -208,7 +208,7 @@ def letters_pdf(letters: list[Letter]) -> bytes:
 def _expiry_note(expires_at: datetime) -> str:
     return _(
         "Ce code expire le %(date)s. Passé cette date, demandez-en un nouveau à notre centre "
-        "clientèle : %(phone)s, %(email)s."
+        "clients : %(phone)s, %(email)s."
     ) % {"date": day(timezone.localtime(expires_at)), "phone": settings.FUND_PHONE,
          "email": settings.FUND_EMAIL}
 

@@ -287,7 +287,19 @@ class OutboxMessage(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient} ({self.get_status_display()})"
+        # Masked: this names the row wherever the admin lists it (its text is never shown).
+        return (f"{self.get_channel_display()} → {self.recipient_masked} "
+                f"({self.get_status_display()})")
+
+    @property
+    def recipient_masked(self) -> str:
+        """"+41 79 *** ** 67" or "c•••@example.ch": enough to recognise, not to read."""
+        from policies.swiss import phone_masked
+
+        if self.channel == self.Channel.SMS:
+            return phone_masked(self.recipient)
+        local, _at, domain = self.recipient.partition("@")
+        return f"{local[:1]}•••@{domain}"
 
     @property
     def is_expired(self) -> bool:
