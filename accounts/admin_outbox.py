@@ -19,6 +19,8 @@ from .duties import holds
 from .models import OutboxMessage, User
 from .outbox import RESEND_MAX, ResendRefused, message_resend
 
+RESEND_PER_REQUEST = 20
+
 
 class AccountFilter(SimpleListFilter):
     """?user=<id>: the messages of one account (the link from the person page). Offers no list
@@ -91,6 +93,12 @@ class OutboxMessageAdmin(SecureModelAdmin):
     @admin.action(description=gettext_lazy("Renvoyer (dans les limites)"),
                   permissions=["resend_message"])
     def resend_messages(self, request, queryset):
+        if queryset.count() > RESEND_PER_REQUEST:
+            self.message_user(request, _(
+                "Au plus %(max)d messages à la fois : un renvoi répond à une personne qui n'a "
+                "rien reçu, pas à un envoi en masse."
+            ) % {"max": RESEND_PER_REQUEST}, messages.ERROR)
+            return
         sent = 0
         for message in queryset.order_by("pk"):
             label = _("Message n° %(id)s à %(to)s") % {"id": message.pk,

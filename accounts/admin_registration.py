@@ -42,6 +42,9 @@ from .selectors import access_request_existing_organisation, organisation_admins
 
 __all__ = ["insured_letter", "organisation_letter"]
 
+# Letters made while the colleague waits (reissue, approval): more go through a bulk job.
+LETTERS_PER_REQUEST = 50
+
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -230,6 +233,12 @@ class RegistrationCodeAdmin(SecureModelAdmin):
     @admin.action(description=gettext_lazy("Réémettre : révoquer et imprimer un nouveau code"),
                   permissions=["reissue_code"])
     def reissue_codes(self, request, queryset):
+        if queryset.count() > LETTERS_PER_REQUEST:
+            self.message_user(request, _(
+                "Au plus %(max)d codes à la fois : les lettres sont faites pendant que vous "
+                "attendez. Pour davantage, utilisez les lettres en série."
+            ) % {"max": LETTERS_PER_REQUEST}, messages.ERROR)
+            return None
         letters = self._reissue(request, list(queryset.select_related(
             "insured_person", "employer", "agency")))
         if letters:
@@ -383,6 +392,11 @@ class AccessRequestAdmin(SecureModelAdmin):
                                            "télécharger les lettres"),
                   permissions=["decide_access_request"])
     def approve_requests(self, request, queryset):
+        if queryset.count() > LETTERS_PER_REQUEST:
+            self.message_user(request, _(
+                "Au plus %(max)d demandes à la fois : sélectionnez-en moins."
+            ) % {"max": LETTERS_PER_REQUEST}, messages.ERROR)
+            return None
         letters = self._approve(request, list(queryset))
         if letters:
             return _pdf_response(letters_pdf(letters), "codes-acces.pdf")

@@ -264,8 +264,10 @@ def organisation_letter(issued, *, contact: str = "", language: str = "") -> Let
               "fonctionne qu'avec cette adresse.") % {"email": code.email}
             if code.email else _("2. Saisissez le code ci-dessus.")
         )
+        address = [name, contact, getattr(organisation, "street", ""),
+                   f"{getattr(organisation, 'postcode', '')} {getattr(organisation, 'city', '')}"]
         return Letter(
-            address=[name, contact],
+            address=[line.strip() for line in address if line and line.strip()],
             salutation=_("Bonjour %(name)s,") % {"name": contact} if contact
             else _("Madame, Monsieur,"),
             code=issued.plain,

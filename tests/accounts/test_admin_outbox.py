@@ -184,3 +184,13 @@ def test_staff_without_the_duty_cannot_resend(as_user, support, insured, resend)
     resend(client, message)
     assert OutboxMessage.objects.count() == 1
     assert not AdminAudit.objects.filter(name="resend_messages").exists()
+
+
+def test_a_mass_resend_is_refused(as_user, agent, insured, monkeypatch, resend):
+    from accounts import admin_outbox
+
+    monkeypatch.setattr(admin_outbox, "RESEND_PER_REQUEST", 1)
+    messages = [_sms(insured, status="failed", attempts=1) for _ in range(2)]
+    page = resend(as_user(agent), *messages).content.decode()
+    assert "Au plus 1 messages à la fois" in page
+    assert OutboxMessage.objects.count() == 2

@@ -227,3 +227,17 @@ def test_an_action_posted_by_someone_without_the_duty_changes_nothing(as_user, s
     issued.code.refresh_from_db()
     assert issued.code.revoked_at is None
     assert RegistrationCode.objects.count() == 1
+
+
+def test_reissuing_too_many_codes_at_once_points_to_bulk_letters(as_user, agent, monkeypatch):
+    from accounts import admin_registration
+
+    monkeypatch.setattr(admin_registration, "LETTERS_PER_REQUEST", 2)
+    codes = [reg.insured_code_issue(person=f.InsuredPersonFactory(), created_by=None).code
+             for _ in range(3)]
+    response = as_user(agent).post(CODES, {"action": "reissue_codes",
+                                           "_selected_action": [c.pk for c in codes]},
+                                   follow=True)
+    assert "Au plus 2 codes à la fois" in response.content.decode()
+    assert RegistrationCode.objects.count() == 3
+    assert not RegistrationCode.objects.filter(revoked_at__isnull=False).exists()

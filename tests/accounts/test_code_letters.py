@@ -84,11 +84,14 @@ def test_an_address_abroad_ends_with_the_country():
 
 
 def test_an_organisation_letter_names_the_address_the_code_works_with(employer):
+    employer.street, employer.postcode, employer.city = "Grand-Rue 5", "1820", "Montreux"
+    employer.save()
     issued = reg.registration_code_issue(kind="employer", role="admin", employer=employer,
                                          email="rh@boulangerie.ch", created_by=None)
     text = pdf_pages_text(letters_pdf([organisation_letter(
         issued, contact="Sophie Rochat", language="de")]))[0]
-    assert issued.plain in text and "Boulangerie Test SA" in text and "Sophie Rochat" in text
+    assert "Boulangerie Test SA\nSophie Rochat\nGrand-Rue 5\n1820 Montreux" in text
+    assert issued.plain in text
     assert "rh@boulangerie.ch" in text and "/register/code/" in text
     assert "Guten Tag Sophie Rochat," in text
 
