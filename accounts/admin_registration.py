@@ -69,7 +69,7 @@ def code_letter(issued: reg.IssuedCode) -> Letter:
                       .order_by("-created_at").first() if issued.code.email else None)
     if access_request is not None:
         return access_letter(access_request, issued)
-    return organisation_letter(issued, language=reg._language_for_address(issued.code.email))
+    return organisation_letter(issued, language=reg.language_for_address(issued.code.email))
 
 
 class ReasonForm(forms.Form):

@@ -10,14 +10,16 @@ Every letter is written in its reader's language: build it with `insured_letter`
 Layout (A4, folded once for a C5 window envelope):
 
 - Swiss business letters (SN 010130, "Geschäftsbrief") allow the window on the left or on the
-  right; Swiss Post still recommends the right. For C5 and C5/6 envelopes the standard window
-  is 100 x 45 mm, 12 mm from the envelope's right edge (window table "Normen für Fensterkuverts",
-  SN 010130). On the sheet, Swiss letter templates put the right-window address block 118 mm from
-  the left edge and 60 mm from the top edge (checked against the ch-letter Typst template, which
-  uses 118 mm / 60 mm; KOMA-Script's SN.lco uses 45 mm from the top and 8 mm from the right edge
-  for its older layout, so the numbers are ours to keep, here, in one place).
+  right; Swiss Post still recommends the right. For a C5 envelope (229 x 162 mm) the window of
+  SN 010130 is 100 x 45 mm, 12 mm from the envelope's right edge and 65 mm from its bottom edge
+  (window table "Normen für Fensterkuverts"), i.e. 117-217 mm across and 52-97 mm down the
+  envelope. Swiss letter templates put the right-window address on the sheet 118 mm from the left
+  edge and 60 mm from the top edge (briefli's ch-letter-template.typ: 22 mm for the left window,
+  118 mm for the right one, 60 mm from the top). KOMA-Script's SN.lco (45 mm from the top, 8 mm
+  from the right edge) follows an older layout; the numbers below are the ones we keep.
 - A4 is 210 mm wide: from 118 mm, 82 mm of text fit before a 10 mm right margin, inside the
-  100 mm window even when the folded sheet slides sideways in the envelope. The block holds at
+  window whether the sheet sits centred in the envelope (window at 107.5-207.5 mm on the sheet)
+  or against its left edge (117-217 mm). The block holds at
   most 8 lines of 11 pt (45 mm); a line too long for 82 mm is set smaller (down to 8 pt), then
   cut, never wrapped (a wrapped street would read as two lines of the address).
 - Nothing else is printed in the window area (date and reference sit on the left), and a fold

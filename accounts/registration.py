@@ -259,7 +259,7 @@ def registration_code_reissue(
             grants_mutations=locked.grants_mutations, created_by=created_by, days=days,
         )
         if issued.code.email:
-            language = _language_for_address(issued.code.email)
+            language = language_for_address(issued.code.email)
             with translation.override(language):
                 body = render_to_string("emails/registration_code_reissued.txt", {
                     "code": issued.plain, "expires_at": issued.code.expires_at,
@@ -272,7 +272,7 @@ def registration_code_reissue(
     return issued
 
 
-def _language_for_address(email: str) -> str:
+def language_for_address(email: str) -> str:
     """The language of whoever the code was sent to: the latest access request from that
     address, or the account that has it; French otherwise."""
     language = (
