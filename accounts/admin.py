@@ -28,7 +28,6 @@ from .models import (
     BackupCodeDevice,
     FactorResetRequest,
     Membership,
-    OutboxMessage,
     SecurityEvent,
     User,
     UserSession,
@@ -466,18 +465,6 @@ class SecurityEventAdmin(SecureModelAdmin):
         return False
 
 
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(SecureModelAdmin):
-    list_display = ("created_at", "channel", "recipient", "status", "attempts", "sent_at")
-    list_filter = ("channel", "status")
-    search_fields = ("recipient",)
-    # The text may hold a login or registration code: support sees that a message left, not
-    # what it said (neither shown nor filterable: the base refuses ?body__contains=).
-    exclude = ("body",)
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "body"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(UserSession)

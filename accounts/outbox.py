@@ -97,3 +97,63 @@ def outbox_housekeeping(*, stale_after_seconds: int = 120) -> dict[str, int]:
         created_at__lte=now - timedelta(minutes=REDACT_AFTER_MINUTES),
     ).exclude(status=OutboxMessage.Status.PENDING).exclude(body=REDACTED).update(body=REDACTED)
     return {"expired": expired, "requeued": len(stale), "redacted": redacted}
+
+
+# --- Support sends a message again ("SMS not received") -----------------------------------------
+
+RESEND_MAX = 3  # copies of one message, whatever the limits say
+STILL_QUEUED = timedelta(minutes=2)  # a row this young and never tried is on its way
+
+
+class ResendRefused(Exception):
+    """Why a message is not sent again: "expired" (a code past its validity: the person asks for
+    a new one), "erased" (its text is gone), "queued" (still on its way), "too_many" (resent
+    RESEND_MAX times), "limit" (the limits of codes by SMS or e-mail; `message` says which)."""
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message
+
+
+def message_resend(*, message_id: int) -> OutboxMessage:
+    """A copy of an outbox row (same recipient, account, text and expiry), queued like any
+    message; the original is never sent twice. A code (a row with an expiry) past its expiry is
+    never resent. Codes and SMS count against the limits of codes (services.message_limit_check,
+    under its advisory locks), as if the person had asked again."""
+    from . import services
+
+    with transaction.atomic():
+        original = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if original is None:
+            raise ResendRefused("gone")
+        now = timezone.now()
+        if original.status == OutboxMessage.Status.EXPIRED or original.is_expired:
+            raise ResendRefused("expired")
+        if not original.body or original.body == REDACTED:
+            raise ResendRefused("erased")
+        if (original.status == OutboxMessage.Status.PENDING and original.attempts == 0
+                and original.created_at > now - STILL_QUEUED):
+            raise ResendRefused("queued")
+        if original.resends.count() >= RESEND_MAX:
+            raise ResendRefused("too_many")
+        if original.channel == OutboxMessage.Channel.SMS or original.expires_at is not None:
+            services.message_limit_lock(channel=original.channel, recipient=original.recipient,
+                                        user=original.user)
+            try:
+                services.message_limit_check(channel=original.channel,
+                                             recipient=original.recipient, user=original.user)
+            except services.MessageLimitExceeded as exc:
+                raise ResendRefused("limit", exc.message) from exc
+        if original.status == OutboxMessage.Status.PENDING:
+            # Stuck after retries: the copy replaces it, a late retry of it must not send too.
+            original.status = OutboxMessage.Status.FAILED
+            original.error = "replaced by a resend"
+            original.save(update_fields=["status", "error"])
+        copy = services.message_queue(
+            channel=original.channel, recipient=original.recipient, subject=original.subject,
+            body=original.body, user=original.user, expires_at=original.expires_at,
+        )
+        OutboxMessage.objects.filter(pk=copy.pk).update(resent_from=original)
+        copy.resent_from = original
+    return copy

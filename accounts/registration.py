@@ -172,6 +172,125 @@ def registration_code_revoke(*, code: RegistrationCode) -> bool:
     )
 
 
+class PersonHasAccount(RegistrationError):
+    """The insured person already has an account: a registration code would be refused."""
+
+
+class LiveCodeExists(RegistrationError):
+    """The person already holds a usable code: issuing another one would make two live codes
+    (reissue instead: it revokes that one in the same transaction)."""
+
+    def __init__(self, code: RegistrationCode) -> None:
+        super().__init__("live code exists")
+        self.code = code
+
+
+class NotReissuable(RegistrationError):
+    """A used code (the account exists) or a staff invitation (only a superuser invites)."""
+
+
+def _live_insured_codes(person: InsuredPerson):
+    return RegistrationCode.objects.filter(
+        kind=Membership.Kind.INSURED, insured_person=person, redeemed_at__isnull=True,
+        revoked_at__isnull=True, expires_at__gt=timezone.now(),
+    )
+
+
+def _person_lock(person: InsuredPerson) -> None:
+    """Serialise everything that issues a code for this person (single, reissue, bulk), so two
+    of them at the same moment cannot leave two live codes."""
+    InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
+
+
+def insured_code_issue(
+    *, person: InsuredPerson, created_by: User | None, days: int = CODE_VALIDITY_DAYS,
+) -> IssuedCode:
+    """A code for a person who has none: PersonHasAccount, or LiveCodeExists (then reissue)."""
+    with transaction.atomic():
+        _person_lock(person)
+        if User.objects.filter(insured_person=person).exists():
+            raise PersonHasAccount
+        live = _live_insured_codes(person).first()
+        if live is not None:
+            raise LiveCodeExists(live)
+        return registration_code_issue(
+            kind=Membership.Kind.INSURED, role=Membership.Role.INSURED, insured_person=person,
+            created_by=created_by, days=days,
+        )
+
+
+def insured_code_replace(
+    *, person: InsuredPerson, created_by: User | None, days: int = CODE_VALIDITY_DAYS,
+    bulk_job=None,
+) -> tuple[IssuedCode, int]:
+    """Revoke the person's unused codes and issue a new one, in one transaction: at any moment
+    one live code per person, the one of the newest letter. Returns it and how many were revoked."""
+    with transaction.atomic():
+        _person_lock(person)
+        revoked = _live_insured_codes(person).update(revoked_at=timezone.now())
+        issued = registration_code_issue(
+            kind=Membership.Kind.INSURED, role=Membership.Role.INSURED, insured_person=person,
+            created_by=created_by, days=days,
+        )
+        if bulk_job is not None:
+            issued.code.bulk_job = bulk_job
+            issued.code.save(update_fields=["bulk_job"])
+    return issued, revoked
+
+
+def registration_code_reissue(
+    *, code: RegistrationCode, created_by: User, days: int = CODE_VALIDITY_DAYS,
+) -> IssuedCode:
+    """Revoke `code` and issue its replacement (same portal, role, person or organisation,
+    e-mail and access period) in one transaction. A code sent by e-mail is e-mailed again, to
+    the same address. NotReissuable for a used code or a staff invitation."""
+    if code.kind == RegistrationCode.STAFF or code.redeemed_at is not None:
+        raise NotReissuable
+    with transaction.atomic():
+        locked = RegistrationCode.objects.select_for_update().get(pk=code.pk)
+        if locked.redeemed_at is not None:
+            raise NotReissuable
+        if locked.kind == Membership.Kind.INSURED:
+            person = locked.insured_person
+            _person_lock(person)
+            if User.objects.filter(insured_person=person).exists():
+                raise PersonHasAccount
+            issued, _revoked = insured_code_replace(person=person, created_by=created_by,
+                                                    days=days)
+            return issued
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+        issued = registration_code_issue(
+            kind=locked.kind, role=locked.role, employer=locked.employer, agency=locked.agency,
+            email=locked.email, valid_until=locked.valid_until,
+            grants_mutations=locked.grants_mutations, created_by=created_by, days=days,
+        )
+        if issued.code.email:
+            language = language_for_address(issued.code.email)
+            with translation.override(language):
+                body = render_to_string("emails/registration_code_reissued.txt", {
+                    "code": issued.plain, "expires_at": issued.code.expires_at,
+                    "register_url": f"{settings.SITE_URL}/register/code/",
+                    "email": issued.code.email,
+                })
+                subject = _("Votre nouveau code d'enregistrement")
+            message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=issued.code.email,
+                          subject=subject, body=body)
+    return issued
+
+
+def language_for_address(email: str) -> str:
+    """The language of whoever the code was sent to: the latest access request from that
+    address, or the account that has it; French otherwise."""
+    language = (
+        AccessRequest.objects.filter(email__iexact=email).order_by("-created_at")
+        .values_list("language", flat=True).first()
+        or User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+    )
+    return language or settings.LANGUAGE_CODE
+
+
 def _ahv_subject(ahv: str) -> str:
     """A keyed hash naming the AHV number in failure records (never the number itself)."""
     digest = hmac.new(settings.SECRET_KEY.encode(), f"ahv-lock:{ahv}".encode(), hashlib.sha256)
@@ -888,19 +1007,36 @@ def access_request_approve(
     return issued
 
 
+class ReasonRequired(RegistrationError):
+    """Support rejects a request only with a reason (the requester reads it)."""
+
+
 def access_request_reject(
     *, access_request: AccessRequest, decided_by: User, request: HttpRequest | None = None,
-    note: str = "",
+    note: str,
 ) -> bool:
+    """Reject a pending request with a reason and tell the requester by e-mail, in the language
+    of the request, with that reason. False when it was decided meanwhile (nothing is sent)."""
+    note = (note or "").strip()
+    if not note:
+        raise ReasonRequired
     with transaction.atomic():
         updated = AccessRequest.objects.filter(
             pk=access_request.pk, status=AccessRequest.Status.PENDING
         ).update(
             status=AccessRequest.Status.REJECTED, decided_by=decided_by,
-            decided_at=timezone.now(),
-            **({"decision_note": note} if note else {}),
+            decided_at=timezone.now(), decision_note=note,
         )
         if updated:
+            access_request.refresh_from_db()
+            with translation.override(access_request.language or settings.LANGUAGE_CODE):
+                body = render_to_string("emails/access_request_rejected.txt", {
+                    "access_request": access_request, "reason": note,
+                    "fund_phone": settings.FUND_PHONE, "fund_email": settings.FUND_EMAIL,
+                })
+                subject = _("Votre demande d'accès au portail")
+            message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=access_request.email,
+                          subject=subject, body=body)
             security_event_record(
                 user=decided_by, kind=SecurityEvent.Kind.ACCESS_DECISION, request=request,
                 decision="rejected", access_request_id=access_request.pk,

@@ -34,3 +34,11 @@ def housekeeping() -> dict[str, int]:
         | Q(created_at__lte=now - timedelta(seconds=settings.SESSION_ABSOLUTE_SECONDS))
     ).delete()[0]
     return result
+
+
+@shared_task(acks_late=True)
+def bulk_letters_run(job_id: int) -> str:
+    """One bulk letter job (accounts/bulk_letters.py); a second delivery does nothing."""
+    from .bulk_letters import job_run
+
+    return job_run(job_id=job_id)

@@ -32,13 +32,15 @@ POLICY_LOOKUP_DAYS = 90  # who looked up which policy number, for support; the l
 
 @shared_task
 def housekeeping() -> dict[str, int]:
-    """Daily (Celery beat): personal data nobody needs any more."""
+    """Daily (Celery beat): personal data and codes nobody needs any more."""
     now = timezone.now()
     files = MutationBatch.objects.filter(
         confirmed_at__isnull=True, created_at__lt=now - timedelta(days=UNCONFIRMED_FILE_DAYS)
     ).exclude(status=MutationBatch.Status.CONFIRMED)
     for batch in files.exclude(file=""):
         batch.file.delete(save=False)
+    from accounts import bulk_letters
+
     from .document_batches import batch_fail
     from .models import DocumentBatch
 
@@ -52,6 +54,9 @@ def housekeeping() -> dict[str, int]:
         "unconfirmed_files_deleted": files.delete()[0],
         "policy_lookups_deleted": PolicyLookup.objects.filter(
             at__lt=now - timedelta(days=POLICY_LOOKUP_DAYS)).delete()[0],
+        # Bulk registration letters nobody downloaded within 7 days: the PDF (plain codes) goes
+        # and its codes are revoked.
+        **bulk_letters.housekeeping(now),
     }
 
 
