@@ -354,4 +354,6 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "accounts.tasks.housekeeping", "schedule": 60.0},
     "policies-housekeeping": {"task": "policies.tasks.housekeeping", "schedule": 24 * 3600.0},
+    "mutation-batches-resume": {"task": "policies.tasks.mutation_batches_resume",
+                                "schedule": 60.0},
 }
