@@ -81,10 +81,12 @@ def message_not_queued(*, message_id: int, reason: str) -> bool:
     once, so the page can say so and the code does not arrive when nobody waits for it any
     more; a notice (no expiry) stays pending and housekeeping queues it once Redis is back.
     True if the row was failed."""
-    return bool(OutboxMessage.objects.filter(
+    waiting = OutboxMessage.objects.filter(
         pk=message_id, status=OutboxMessage.Status.PENDING, attempts=0,
-        expires_at__isnull=False,
-    ).update(status=OutboxMessage.Status.FAILED, error=reason[:300]))
+        expires_at__isnull=False)
+    message = waiting.first()
+    return message is not None and bool(waiting.update(
+        status=OutboxMessage.Status.FAILED, error=reason[:300], **_erased(message)))
 
 
 def _erased(message: OutboxMessage) -> dict[str, str]:

@@ -197,3 +197,17 @@ def test_housekeeping_drops_ended_sessions_and_their_list_rows(insured):
     assert PortalSession.objects.filter(user=insured).count() == 1
     assert UserSession.objects.filter(user=insured).count() == 1
     assert live.get("/profile/").status_code == 200
+
+
+def test_a_code_the_queue_refused_fails_with_its_text_erased_and_a_notice_waits(twilio):
+    from accounts.outbox import REDACTED, message_not_queued
+
+    code = _sms(expires_at=timezone.now() + timedelta(minutes=2))
+    notice = _sms(body="Votre mot de passe a été modifié.")
+    assert message_not_queued(message_id=code.pk, reason="queue unavailable")
+    assert not message_not_queued(message_id=notice.pk, reason="queue unavailable")
+    code.refresh_from_db()
+    notice.refresh_from_db()
+    assert (code.status, code.error, code.body) == ("failed", "queue unavailable", REDACTED)
+    assert notice.status == "pending"  # housekeeping queues it once Redis is back
+    assert len(twilio.calls) == 0
