@@ -257,6 +257,9 @@ class OutboxMessage(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente")
+        # Handed to the provider, answer not yet recorded. A row left here (the worker died
+        # during the call) may have reached the phone: it is never sent again (outbox.py).
+        SENDING = "sending", _("Envoi en cours")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec")
         EXPIRED = "expired", _("Expiré")
@@ -274,6 +277,7 @@ class OutboxMessage(models.Model):
     provider_id = models.CharField(_("identifiant fournisseur"), max_length=100, blank=True)
     error = models.CharField(_("erreur"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
+    attempted_at = models.DateTimeField(_("dernière tentative le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     # Support sent this message again (accounts.outbox.message_resend): the copy points here.
     resent_from = models.ForeignKey(

@@ -171,8 +171,16 @@ def message_queue(
         user=user,
         expires_at=expires_at,
     )
-    transaction.on_commit(lambda: deliver_message.delay(message.pk))
+    transaction.on_commit(lambda: _deliver_soon(deliver_message, message.pk))
     return message
+
+
+def _deliver_soon(task, message_id: int) -> None:
+    from .outbox import message_not_queued
+    from .publish import publish
+
+    if not publish(task, message_id):
+        message_not_queued(message_id=message_id, reason="queue unavailable")
 
 
 # --- Limits on codes sent by SMS or e-mail --------------------------------------------------------
@@ -203,7 +211,9 @@ class EmailLimitExceeded(MessageLimitExceeded):
 
 
 def _limited_messages(channel: str):
-    rows = OutboxMessage.objects.filter(channel=channel)
+    # A row that failed before any attempt (the queue was down) never left: it does not count.
+    rows = OutboxMessage.objects.filter(channel=channel).exclude(
+        status=OutboxMessage.Status.FAILED, attempts=0)
     if channel == OutboxMessage.Channel.EMAIL:
         # Only e-mails that carry a code (or stand in for one, email_in_use_notice_send): they
         # expire with it. Security notices and document e-mails are never held back.

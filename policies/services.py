@@ -736,10 +736,13 @@ def batch_create(*, employer: Employer, user: User, upload, purpose: str = "muta
 
 
 def batch_fail(*, batch: MutationBatch, code: str, params: dict | None = None) -> None:
+    """Only a check still under way fails: a second run of the same check (a task delivered
+    twice) that finds the file gone must not undo the first one's report."""
     batch.status, batch.failure = MutationBatch.Status.FAILED, code
     batch.errors = [[0, "", code, params or {}]]
-    batch.save(update_fields=["status", "failure", "errors"])
-    _batch_file_drop(batch)
+    if MutationBatch.objects.filter(pk=batch.pk, status=MutationBatch.Status.VALIDATING).update(
+            status=batch.status, failure=batch.failure, errors=batch.errors):
+        _batch_file_drop(batch)
 
 
 def _batch_file_drop(batch: MutationBatch) -> None:
@@ -750,12 +753,17 @@ def _batch_file_drop(batch: MutationBatch) -> None:
 
 def batch_validate(*, batch_id: int) -> MutationBatch:
     """Read and check every row (the Celery task runs this for large files); the progress is
-    written as it goes so that the page can show it."""
+    written as it goes so that the page can show it.
+
+    Restartable: nothing but the progress is written before the end and the file is kept until
+    then, so a check whose worker died is simply run again from the start; the report is
+    written only if the batch is still being checked (a duplicate run changes nothing)."""
     from . import mutations as rules
 
     batch = MutationBatch.objects.get(pk=batch_id)
     if batch.status != MutationBatch.Status.VALIDATING:
         return batch
+    MutationBatch.objects.filter(pk=batch.pk).update(progress_at=timezone.now())
     try:
         with batch.file.open("rb") as handle:
             table = rules.read_table(handle, size=batch.file.size)
@@ -769,7 +777,8 @@ def batch_validate(*, batch_id: int) -> MutationBatch:
     checker = rules.MutationChecker(employer_id=batch.employer_id)
 
     def progress(done: int) -> None:
-        MutationBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+        MutationBatch.objects.filter(pk=batch.pk).update(processed_rows=done,
+                                                         progress_at=timezone.now())
 
     only_kind = Mutation.Kind.SALARY if batch.purpose == MutationBatch.Purpose.DECLARATION \
         else None
@@ -781,8 +790,13 @@ def batch_validate(*, batch_id: int) -> MutationBatch:
     batch.rows, batch.errors = outcome.valid, outcome.errors
     batch.valid_count, batch.error_count = len(outcome.valid), outcome.error_count
     batch.status = MutationBatch.Status.READY
-    batch.save(update_fields=["total_rows", "processed_rows", "rows", "errors", "valid_count",
-                              "error_count", "status"])
+    written = MutationBatch.objects.filter(
+        pk=batch.pk, status=MutationBatch.Status.VALIDATING,
+    ).update(total_rows=batch.total_rows, processed_rows=batch.processed_rows, rows=batch.rows,
+             errors=batch.errors, valid_count=batch.valid_count, error_count=batch.error_count,
+             status=batch.status, progress_at=timezone.now())
+    if not written:  # another run of the same check finished first, or the file was discarded
+        return MutationBatch.objects.get(pk=batch.pk)
     _batch_file_drop(batch)
     return batch
 

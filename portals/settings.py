@@ -213,9 +213,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Redis down: pages are served without the cache instead of failing (portals/cache.py).
+    CACHES = {"default": {"BACKEND": "portals.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -426,4 +425,6 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "accounts.tasks.housekeeping", "schedule": 60.0},
     "policies-housekeeping": {"task": "policies.tasks.housekeeping", "schedule": 24 * 3600.0},
+    "mutation-batches-resume": {"task": "policies.tasks.mutation_batches_resume",
+                                "schedule": 60.0},
 }

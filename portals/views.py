@@ -150,7 +150,25 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
 def error_500(request: HttpRequest) -> HttpResponse:
+    """The server error page; a lost database connection is a 503 that says to retry soon.
+
+    Django closes a connection that failed at the end of the request, so the next request
+    connects again: no restart is needed once the database answers. A request's writes run in
+    a transaction (services), so nothing half-written stays behind.
+    """
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        # The page needs no database: no user, no session, no navigation.
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     return render(request, "500.html", status=500)
 
 

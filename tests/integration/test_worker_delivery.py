@@ -7,23 +7,13 @@ this); the worker process is started here against the test database.
 from __future__ import annotations
 
 import json
-import os
 import time
-
-import pytest
-from django.conf import settings
 
 from accounts.models import OutboxMessage
 from accounts.services import message_queue
+from tests.stack import needs_stack
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        os.environ.get("CELERY_WORKER_TESTS") != "1" or not settings.REDIS_URL
-        or not settings.IS_POSTGRES,
-        reason="needs CELERY_WORKER_TESTS=1, PostgreSQL and Redis (see .ci/run)",
-    ),
-]
+pytestmark = needs_stack
 
 
 def _wait_for(message: OutboxMessage, status: str, seconds: float = 30) -> OutboxMessage:
@@ -46,7 +36,7 @@ def test_a_real_worker_sends_the_sms_once(worker):
     # The same task delivered twice (at-least-once broker) must not send again.
     from accounts.tasks import deliver_message
 
-    result = deliver_message.delay(message.pk)
+    result = deliver_message.apply_async((message.pk,), ignore_result=False)
     # disable_sync_subtasks: earlier eager tests in this process may leave Celery believing it
     # is inside a task; this test is a client waiting for a worker, not a task.
     assert result.get(timeout=20, disable_sync_subtasks=False) == "skipped"
