@@ -370,7 +370,7 @@ class UserAdmin(SecureAdminMixin, BaseUserAdmin):
             except AccountActionRefused:
                 self.message_user(request, _protected_message(user), messages.ERROR)
                 continue
-            if unlocked.login_attempts or unlocked.code_locks:
+            if unlocked.login_failures or unlocked.code_locks:
                 count += 1
         self.message_user(
             request, ngettext("%(count)d compte débloqué.", "%(count)d comptes débloqués.", count)
@@ -608,7 +608,7 @@ class AdminAuditAdmin(SecureModelAdmin):
             return redirect("admin:accounts_adminaudit_changelist")
         queryset = changelist.get_queryset(request)
         rows = queryset.count()
-        audit.record(request, AdminAudit.Action.EXPORT, name="export_audit",
-                     target_type=AdminAudit._meta.label_lower,
-                     detail={"filters": dict(request.GET.items()), "rows": rows})
-        return audit_csv_response(queryset)
+        export = audit.record(request, AdminAudit.Action.EXPORT, name="export_audit",
+                              target_type=AdminAudit._meta.label_lower,
+                              detail={"filters": dict(request.GET.items()), "rows": rows})
+        return audit_csv_response(queryset.exclude(pk=export.pk))

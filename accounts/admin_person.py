@@ -343,7 +343,7 @@ class PersonViews:
                 form.add_error(None, refused.message)
             else:
                 audit.record(request, Action.ACTION, name="person_unlock", target=user, detail={
-                    "outcome": "unlocked", "login_attempts": unlocked.login_attempts,
+                    "outcome": "unlocked", "login_failures": unlocked.login_failures,
                     "code_locks": unlocked.code_locks,
                 })
                 messages.success(request, gettext(

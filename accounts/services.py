@@ -774,7 +774,7 @@ def _protected_refusal() -> AccountActionRefused:
 
 @dataclass(frozen=True)
 class Unlocked:
-    login_attempts: int  # django-axes failures cleared (the 10-try login lock)
+    login_failures: int  # django-axes failures cleared (the 10-try login lock)
     code_locks: int  # our own code locks lifted (registration, re-enrolment letter)
 
 
@@ -782,6 +782,8 @@ def account_unlock(*, user: User, by: User, request: HttpRequest | None = None) 
     """Lift every lock on the account: django-axes' login lock, and the one-hour locks after five
     wrong registration or re-enrolment codes (for this account and for its AHV number). The failed
     tries stay in the security log; the unlock event tells the lock to count only later ones."""
+    from axes.models import AccessAttempt
+
     from .registration import code_lock_subjects, code_locks_active
     from .security import unlock
 
@@ -790,12 +792,14 @@ def account_unlock(*, user: User, by: User, request: HttpRequest | None = None) 
     subjects = code_lock_subjects(user)
     with transaction.atomic():
         locked_codes = code_locks_active(subjects)
-        attempts = unlock(user)
+        failures = sum(AccessAttempt.objects.filter(username=user.email.lower())
+                       .values_list("failures_since_start", flat=True))
+        unlock(user)
         security_event_record(
             user=user, kind=SecurityEvent.Kind.ACCOUNT_UNLOCKED, request=request, by=by.email,
-            login_attempts=attempts, code_locks=locked_codes, **subjects,
+            login_failures=failures, code_locks=locked_codes, **subjects,
         )
-    return Unlocked(login_attempts=attempts, code_locks=locked_codes)
+    return Unlocked(login_failures=failures, code_locks=locked_codes)
 
 
 def account_deactivate(*, user: User, by: User, reason: str,
