@@ -62,6 +62,12 @@ class UnlockForm(forms.Form):
     """No field: the button alone (the CSRF token makes it a form)."""
 
 
+def display_name(user: User) -> str:
+    """The person's name as the fund knows it (the insured person's), else the account's."""
+    person = user.insured_person
+    return person.full_name if person is not None else user.get_full_name()
+
+
 def person_url(hit_or_user) -> str:
     user = hit_or_user if isinstance(hit_or_user, User) else hit_or_user.user
     return reverse("admin:accounts_user_person", args=[user.pk])
@@ -205,7 +211,7 @@ class PersonViews:
         audit.record(request, Action.VIEW, name="person_page", target=user, subject=user)
         by = request.user
         context = self._context(
-            request, user.get_full_name(), file=file, subject=user,
+            request, display_name(user), file=file, subject=user,
             protected=account_protected(target=user, by=by),
             four_eyes=factor_reset_needs_approval(user),
             can_reset=holds(by, "request_factor_reset"),
@@ -264,8 +270,8 @@ class PersonViews:
     # --- actions on the account ---
 
     def _action_page(self, request, user: User, *, title: str, template_context: dict):
-        context = self._context(request, title, subject=user, person_url=person_url(user),
-                                **template_context)
+        context = self._context(request, title, subject=user, subject_name=display_name(user),
+                                person_url=person_url(user), **template_context)
         response = TemplateResponse(request, "accounts/admin/person_action.html", context)
         response["Cache-Control"] = "no-store"
         return response
