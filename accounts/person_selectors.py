@@ -128,8 +128,10 @@ _AHV_LIKE = re.compile(r"756[\d.\s]{10,16}")
 
 
 def query_masked(text: str) -> str:
-    """The query as the audit may keep it: an AHV number in it masked (756.****.****.62)."""
-    return _AHV_LIKE.sub(lambda m: ahv_masked(m.group(0)), text or "")[:MAX_QUERY_LENGTH]
+    """The query as the audit may keep it: control characters out (PostgreSQL's JSON refuses a
+    NUL), an AHV number in it masked (756.****.****.62)."""
+    text = _CONTROL.sub(" ", (text or "")[:MAX_QUERY_LENGTH * 2])
+    return _AHV_LIKE.sub(lambda m: ahv_masked(m.group(0)), text)[:MAX_QUERY_LENGTH]
 
 
 def query_clean(query: str | None) -> str:
