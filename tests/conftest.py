@@ -42,8 +42,8 @@ def _empty_cache():
 @pytest.fixture(autouse=True)
 def _audit_rows_cleared_before_flush(request):
     """A transactional test (live server, threads) ends with a flush, which on SQLite deletes row
-    by row: the append-only trigger of the audit trail would refuse it. Its rows go first, with
-    the trigger lifted for that moment (PostgreSQL truncates, which the trigger lets through).
+    by row: an append-only trigger on the audit trail would refuse it. Its rows go first, with
+    any such trigger lifted for that moment and put back as it was (no trigger: nothing to do).
     Autouse after pytest-django's own: this teardown runs before the flush."""
     yield
     if request.node.get_closest_marker("django_db") is None:
@@ -52,17 +52,16 @@ def _audit_rows_cleared_before_flush(request):
 
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return  # a test in a transaction is rolled back, not flushed
-    import importlib
-
-    migration = importlib.import_module("accounts.migrations.0011_back_office_audit_duties")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM accounts_adminaudit")
-        if not cursor.fetchone()[0]:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                       "AND tbl_name = 'accounts_adminaudit'")
+        triggers = cursor.fetchall()
+        if not triggers:
             return
-        for sql in migration.SQLITE_DROP:
-            cursor.execute(sql)
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
         cursor.execute("DELETE FROM accounts_adminaudit")
-        for sql in migration.SQLITE_TRIGGERS:
+        for _name, sql in triggers:
             cursor.execute(sql)
 
 
