@@ -228,6 +228,8 @@ class SecurityEvent(models.Model):
         )
         STAFF_INVITED = "staff_invited", _("Invitation d'un·e collègue du support")
         DATA_EXPORT = "data_export", _("Export des données")
+        ACCOUNT_UNLOCKED = "account_unlocked", _("Compte débloqué par le support")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Compte désactivé par le support")
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"

@@ -297,10 +297,38 @@ def _ahv_subject(ahv: str) -> str:
     return digest.hexdigest()[:24]
 
 
-def identification_locked(*, ip: str | None, subject: str | None = None) -> bool:
+def _failures_counting(since):
+    """The code failures that count towards a lock: those of the window, less those of a subject
+    that support unlocked afterwards (services.account_unlock; at most a few a window)."""
     failures = SecurityEvent.objects.filter(
-        kind=SecurityEvent.Kind.CODE_FAILURE, created_at__gte=timezone.now() - CODE_LOCK_WINDOW
+        kind=SecurityEvent.Kind.CODE_FAILURE, created_at__gte=since
     )
+    unlocks = SecurityEvent.objects.filter(
+        kind=SecurityEvent.Kind.ACCOUNT_UNLOCKED, created_at__gte=since
+    ).values_list("created_at", "detail")
+    for unlocked_at, detail in unlocks:
+        for key in ("subject", "person_subject"):
+            lifted = (detail or {}).get(key)
+            if lifted:
+                failures = failures.exclude(detail__subject=lifted, created_at__lte=unlocked_at)
+    return failures
+
+
+def code_lock_subjects(user: User) -> dict[str, str]:
+    """What the code locks of this account are keyed by: the re-enrolment letter's (the account)
+    and the registration's (a keyed hash of the person's AHV number)."""
+    subjects = {"subject": f"user:{user.pk}"}
+    if user.insured_person is not None:
+        subjects["person_subject"] = _ahv_subject(user.insured_person.ahv_number)
+    return subjects
+
+
+def code_locks_active(subjects: dict[str, str]) -> int:
+    return sum(identification_locked(ip=None, subject=s) for s in subjects.values())
+
+
+def identification_locked(*, ip: str | None, subject: str | None = None) -> bool:
+    failures = _failures_counting(timezone.now() - CODE_LOCK_WINDOW)
     if ip and failures.filter(ip_address=ip).count() >= CODE_FAILURE_LIMIT:
         return True
     return bool(
@@ -468,7 +496,8 @@ def registration_code_redeem(*, code_id: int, user: User) -> RegistrationCode:
 
 
 def email_available(email: str) -> bool:
-    return not User.objects.filter(email__iexact=email.strip()).exists()
+    """No active account has this address (a deactivated one is reopened by registration)."""
+    return not User.objects.filter(email__iexact=email.strip(), is_active=True).exists()
 
 
 def _wizard_pace_check(*, sends_so_far: int, last_sent_at: float | None) -> None:
@@ -654,14 +683,17 @@ def registration_complete(
         if not email_available(registration.email):
             raise EmailUnavailable
         first_name, last_name = _names_for(code)
-        user = User(
-            email=registration.email.lower(),
-            password=registration.password_hash,
-            first_name=first_name,
-            last_name=last_name,
-            language=registration.language,
-            insured_person=person,
+        previous = (
+            User.objects.select_for_update()
+            .filter(email__iexact=registration.email.strip(), is_active=False).first()
         )
+        user = previous or User(email=registration.email.lower())
+        if previous is not None:
+            _account_reopen(previous)
+        user.password = registration.password_hash
+        user.first_name, user.last_name = first_name, last_name
+        user.language = registration.language
+        user.insured_person = person
         try:
             with transaction.atomic():
                 user.save()
@@ -695,8 +727,23 @@ def registration_complete(
         security_event_record(
             user=user, kind=SecurityEvent.Kind.CODE_REDEEMED, request=request,
             code_id=code.pk, portal=code.kind, person_id=person.pk if person else None,
+            **({"reopened": True} if previous is not None else {}),
         )
     return Created(user=user, device=device, membership=membership, backup_codes=backup_codes)
+
+
+def _account_reopen(user: User) -> None:
+    """A deactivated account (services.account_deactivate) registered again with a new code and
+    its old address: the same row, active again with only what the new code grants. Its old
+    factors, backup codes and any staff rights go; its revoked accesses stay revoked."""
+    from django_otp import devices_for_user
+
+    for device in list(devices_for_user(user, confirmed=None)):
+        device.delete()
+    user.groups.clear()
+    user.user_permissions.clear()
+    user.is_staff = user.is_superuser = False
+    user.is_active = True
 
 
 def password_hash(password: str) -> str:

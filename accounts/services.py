@@ -504,7 +504,12 @@ def email_code_issue(
     code: its owner is told instead (email_in_use_notice_send), and the row keeps no hash, so
     no code typed can confirm it."""
     owner = email_owner(address)
-    taken = owner is not None and (user is None or owner.pk != user.pk)
+    if user is None:
+        # Registration: a deactivated account's address may open an account again (the person
+        # was re-registered with a new code; registration_complete reopens that row).
+        taken = owner is not None and owner.is_active
+    else:
+        taken = owner is not None and owner.pk != user.pk
     with transaction.atomic():
         row, code = verification_code_issue(purpose=purpose, user=user, target=address,
                                             hashed=not taken)
@@ -812,6 +817,97 @@ def factor_reset_reject(*, reset_request: FactorResetRequest, by: User,
             by=by.email, reset_request_id=locked.pk, **({"reason": reason} if reason else {}),
         )
     reset_request.refresh_from_db()
+
+
+# --- Unlocking and deactivating an account (support, on the person's call) ---------------------
+
+
+class AccountActionRefused(Exception):
+    """Support may not do this to this account; the message says why, for the admin page."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _protected_refusal() -> AccountActionRefused:
+    return AccountActionRefused(gettext(
+        "Seul·e un·e superutilisateur·trice peut agir sur le compte d'un membre du support."
+    ))
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    login_failures: int  # django-axes failures cleared (the 10-try login lock)
+    code_locks: int  # our own code locks lifted (registration, re-enrolment letter)
+
+
+def account_unlock(*, user: User, by: User, request: HttpRequest | None = None) -> Unlocked:
+    """Lift every lock on the account: django-axes' login lock, and the one-hour locks after five
+    wrong registration or re-enrolment codes (for this account and for its AHV number). The failed
+    tries stay in the security log; the unlock event tells the lock to count only later ones."""
+    from axes.models import AccessAttempt
+
+    from .registration import code_lock_subjects, code_locks_active
+    from .security import unlock
+
+    if account_protected(target=user, by=by):
+        raise _protected_refusal()
+    subjects = code_lock_subjects(user)
+    with transaction.atomic():
+        locked_codes = code_locks_active(subjects)
+        failures = sum(AccessAttempt.objects.filter(username=user.email.lower())
+                       .values_list("failures_since_start", flat=True))
+        unlock(user)
+        security_event_record(
+            user=user, kind=SecurityEvent.Kind.ACCOUNT_UNLOCKED, request=request, by=by.email,
+            login_failures=failures, code_locks=locked_codes, **subjects,
+        )
+    return Unlocked(login_failures=failures, code_locks=locked_codes)
+
+
+def account_deactivate(*, user: User, by: User, reason: str,
+                       request: HttpRequest | None = None) -> int:
+    """Close an account at the person's request; returns the number of sessions ended.
+
+    The account can no longer log in (its factors stay, unusable without it), every session ends
+    at once, its portal accesses are revoked and the insured person is unlinked, so that a new
+    registration code can open an account for the same person later (with the same e-mail
+    address: registration_complete reopens this row). The pension record (person, certificates,
+    documents, requests) is not touched; nobody sets or learns a password here."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountActionRefused(gettext("Indiquez le motif de la désactivation."))
+    if account_protected(target=user, by=by):
+        raise _protected_refusal()
+    if user.pk == by.pk:
+        raise AccountActionRefused(gettext("Personne ne désactive son propre compte ici."))
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None or not locked.is_active:
+            raise AccountActionRefused(gettext("Ce compte est déjà désactivé."))
+        person_id = locked.insured_person_id
+        locked.is_active = False
+        locked.insured_person = None
+        locked.save(update_fields=["is_active", "insured_person"])
+        now = timezone.now()
+        revoked = 0
+        for membership in Membership.objects.filter(user=locked, revoked_at__isnull=True):
+            membership.revoked_at = now
+            membership.save(update_fields=["revoked_at"])  # drops the cached memberships
+            revoked += 1
+        ended = sessions_end(user=locked)
+        security_event_record(
+            user=locked, kind=SecurityEvent.Kind.ACCOUNT_DEACTIVATED, request=request,
+            by=by.email, reason=reason, sessions_ended=ended, accesses_revoked=revoked,
+            person_id=person_id,
+        )
+        email_send(
+            to=locked.email, user=locked, template="emails/account_deactivated.txt",
+            subject=gettext_lazy("Votre compte a été désactivé"),
+        )
+    user.refresh_from_db()
+    return ended
 
 
 # --- Backup codes -------------------------------------------------------------------------------

@@ -77,6 +77,13 @@ class InsuredPersonAdmin(SecureModelAdmin):
     raw_id_fields = ("contract",)
     list_select_related = ("contract",)
     inlines = [CertificateInline]
+    audit_views = True  # the change page shows a person
+
+    def get_urls(self):
+        # The person page of someone without an account (accounts/admin_person.py).
+        from accounts.admin_person import PersonViews
+
+        return [*PersonViews(self).insured_urls(), *super().get_urls()]
 
     # Address, civil status and bank account change only through a change request, so that
     # two colleagues check them (four eyes) and the old contacts are told.
