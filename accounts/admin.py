@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -19,23 +19,25 @@ from django_otp import devices_for_user
 
 from . import admin_content, admin_registration  # noqa: F401 - register their ModelAdmins
 from . import registration as reg
-from .admin_base import SecureAdminMixin, SecureModelAdmin
+from .admin_base import SecureAdminMixin, SecureModelAdmin, duty_required
 from .admin_forms import StaffInvitationForm
+from .admin_queue import AgeFilter, QueueStateFilter, WorkQueueAdmin
+from .duties import holds
 from .letters import Letter, letters_pdf
 from .models import (
     AdminAudit,
     BackupCodeDevice,
     FactorResetRequest,
     Membership,
-    OutboxMessage,
     SecurityEvent,
     User,
     UserSession,
 )
-from .security import unlock
 from .services import (
+    AccountActionRefused,
     FactorResetRefused,
     account_protected,
+    account_unlock,
     factor_reset_approve,
     factor_reset_reject,
     factor_reset_request,
@@ -188,9 +190,13 @@ class UserAdmin(SecureAdminMixin, BaseUserAdmin):
     add_fieldsets = ((None, {"fields": ("email",)}),)
     readonly_fields = ("password_status", "second_factors")
     actions = ["reset_second_factor", "unlock_login"]
+    audit_views = True  # the change page shows a person
 
     def get_urls(self):
+        from .admin_person import PersonViews
+
         urls = [
+            *PersonViews(self).user_urls(),
             path("invite/", self.admin_site.admin_view(self.invite_view),
                  name="accounts_user_invite"),
             # Django's UserAdmin mounts a password form here for anyone with "change user":
@@ -233,7 +239,8 @@ class UserAdmin(SecureAdminMixin, BaseUserAdmin):
         # The person changes the e-mail in the profile (confirmed by a code).
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
+            # Deactivation has its own page (admin_person.py): it ends the sessions too.
+            readonly += ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
             if obj is not None:
                 readonly += ["email", "insured_person"]
         return readonly
@@ -285,8 +292,17 @@ class UserAdmin(SecureAdminMixin, BaseUserAdmin):
 
     # --- actions ---
 
+    # The list actions check the same duties as the person page's actions (admin_person.py):
+    # a group without the duty does not even see them.
+
+    def has_request_factor_reset_permission(self, request) -> bool:
+        return holds(request.user, "request_factor_reset")
+
+    def has_unlock_account_permission(self, request) -> bool:
+        return holds(request.user, "unlock_account")
+
     @admin.action(description=_("Réinitialiser le deuxième facteur (téléphone perdu)"),
-                  permissions=["change"])
+                  permissions=["request_factor_reset"])
     def reset_second_factor(self, request, queryset):
         users = list(queryset)
         form = FactorResetReasonForm(request.POST if request.POST.get("post") == "yes" else None)
@@ -342,13 +358,16 @@ class UserAdmin(SecureAdminMixin, BaseUserAdmin):
         return _letters_response(letters)
 
     @admin.action(description=_("Débloquer la connexion (après 10 essais)"),
-                  permissions=["change"])
+                  permissions=["unlock_account"])
     def unlock_login(self, request, queryset) -> None:
         count = 0
         for user in queryset:
-            if account_protected(target=user, by=request.user):
+            try:
+                unlocked = account_unlock(user=user, by=request.user, request=request)
+            except AccountActionRefused:
                 self.message_user(request, _protected_message(user), messages.ERROR)
-            elif unlock(user):
+                continue
+            if unlocked.login_failures or unlocked.code_locks:
                 count += 1
         self.message_user(
             request, ngettext("%(count)d compte débloqué.", "%(count)d comptes débloqués.", count)
@@ -370,65 +389,70 @@ def _protected_message(user: User) -> str:
 
 
 @admin.register(FactorResetRequest)
-class FactorResetRequestAdmin(SecureModelAdmin):
-    """Four eyes: one colleague asked (user list, "reset second factor"), another one approves
-    here; the approval resets and downloads the letter in the same response."""
+class FactorResetRequestAdmin(WorkQueueAdmin):
+    """Four eyes: one colleague asked (user list, "reset second factor"), a supervisor approves
+    here (a superuser for a staff account); never the one who asked nor the account's owner.
+    The approval resets and downloads the letter in the same response; a refusal needs a
+    reason, kept in the account's security history."""
 
-    list_display = ("created_at", "user", "status", "requested_by", "decided_by", "decided_at")
-    list_filter = ("status",)
+    queue_duty = "approve_factor_reset"
+    open_statuses = (FactorResetRequest.Status.PENDING,)
+    list_display = ("created_at", "user", "status", "requested_by", "decided_by", "decided_at",
+                    "waiting")
+    list_filter = (QueueStateFilter, AgeFilter)
     search_fields = ("user__email",)
     list_select_related = ("user", "requested_by", "decided_by")
     fields = ("user", "reason", "status", "requested_by", "created_at", "decided_by",
               "decided_at")
     readonly_fields = fields
     actions = ["approve_requests", "reject_requests"]
+    queue_buttons = {"approve_requests": (FactorResetRequest.Status.PENDING,),
+                     "reject_requests": (FactorResetRequest.Status.PENDING,)}
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def queue_label(self) -> str:
+        return gettext("Réinitialisations du deuxième facteur à approuver")
 
     @admin.action(description=_("Approuver : réinitialiser et télécharger la lettre"),
-                  permissions=["change"])
+                  permissions=["queue"])
     def approve_requests(self, request, queryset):
         letters: list[Letter] = []
-        for reset_request in queryset.select_related("user"):
+
+        def approve(reset_request, by):
             try:
-                issued = factor_reset_approve(reset_request=reset_request, by=request.user,
+                issued = factor_reset_approve(reset_request=reset_request, by=by,
                                               request=request)
             except FactorResetRefused as refused:
-                self.message_user(request, f"{reset_request.user.email} : {refused.message}",
-                                  messages.ERROR)
-                continue
+                raise ValidationError(refused.message) from None
             letters.append(reenrol_letter(reset_request.user, issued))
-        if not letters:
-            return None
-        self.message_user(request, ngettext(
-            "%(count)d réinitialisation approuvée et effectuée. La lettre avec le code de "
-            "réactivation est téléchargée maintenant : envoyez-la par la poste.",
-            "%(count)d réinitialisations approuvées et effectuées. Les lettres avec les codes de "
-            "réactivation sont téléchargées maintenant : envoyez-les par la poste.",
-            len(letters),
-        ) % {"count": len(letters)}, messages.WARNING)
-        return _letters_response(letters)
 
-    @admin.action(description=_("Refuser les demandes sélectionnées"), permissions=["change"])
-    def reject_requests(self, request, queryset) -> None:
-        rejected = 0
-        for reset_request in queryset.select_related("user"):
+        self.queue_decide(
+            request, queryset.select_related("user"), name="factor_reset_approve",
+            service=approve,
+            done=lambda n: ngettext(
+                "%(count)d réinitialisation approuvée et effectuée. La lettre avec le code de "
+                "réactivation est téléchargée maintenant : envoyez-la par la poste.",
+                "%(count)d réinitialisations approuvées et effectuées. Les lettres avec les "
+                "codes de réactivation sont téléchargées maintenant : envoyez-les par la poste.",
+                n) % {"count": n})
+        return _letters_response(letters) if letters else None
+
+    @admin.action(description=_("Refuser avec un motif…"), permissions=["queue"])
+    def reject_requests(self, request, queryset):
+        def reject(reset_request, by, reason):
             try:
-                factor_reset_reject(reset_request=reset_request, by=request.user,
-                                    request=request)
+                factor_reset_reject(reset_request=reset_request, by=by, request=request,
+                                    reason=reason)
             except FactorResetRefused as refused:
-                self.message_user(request, f"{reset_request.user.email} : {refused.message}",
-                                  messages.ERROR)
-                continue
-            rejected += 1
-        if rejected:
-            self.message_user(request, ngettext("%(n)d demande refusée.",
-                                                "%(n)d demandes refusées.", rejected)
-                              % {"n": rejected}, messages.SUCCESS)
+                raise ValidationError(refused.message) from None
+
+        return self.queue_decide(
+            request, queryset.select_related("user"), name="factor_reset_reject",
+            needs_reason=True, service=reject,
+            title=gettext("Refuser des réinitialisations du deuxième facteur"),
+            intro=gettext("Rien n'est réinitialisé. Le motif reste dans l'historique de "
+                          "sécurité du compte."),
+            done=lambda n: ngettext("%(n)d demande refusée.", "%(n)d demandes refusées.", n)
+            % {"n": n})
 
 
 @admin.register(Membership)
@@ -460,18 +484,6 @@ class SecurityEventAdmin(SecureModelAdmin):
         return False
 
 
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(SecureModelAdmin):
-    list_display = ("created_at", "channel", "recipient", "status", "attempts", "sent_at")
-    list_filter = ("channel", "status")
-    search_fields = ("recipient",)
-    # The text may hold a login or registration code: support sees that a message left, not
-    # what it said (neither shown nor filterable: the base refuses ?body__contains=).
-    exclude = ("body",)
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "body"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(UserSession)
@@ -485,19 +497,47 @@ class UserSessionAdmin(SecureModelAdmin):
         return False
 
 
+class AuditSubjectFilter(admin.SimpleListFilter):
+    """Whom a row concerns: reached from a person page (?subject=<user id>); lists only the
+    chosen person (the audit names thousands)."""
+
+    title = _("personne concernée")
+    parameter_name = "subject"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if value and value.isdigit():
+            subject = User.objects.filter(pk=int(value)).only("email").first()
+            if subject is not None:
+                return [(str(subject.pk), subject.email)]
+        return []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(subject_id=int(value))
+
+
 @admin.register(AdminAudit)
 class AdminAuditAdmin(SecureModelAdmin):
-    """Read-only for everybody, superusers included: the trail is evidence."""
+    """Read-only for everybody, superusers included: the trail is evidence. Supervisors filter
+    it by type, colleague, person, object and date, and export what they filtered as CSV for the
+    data-protection officer (the export is itself a row of the trail)."""
 
     list_display = ("at", "actor_email", "action", "name", "target_type", "target_repr",
                     "subject", "ip_address")
-    list_filter = ("action", "target_type", ("at", admin.DateFieldListFilter))
+    list_filter = ("action", ("actor", admin.RelatedOnlyFieldListFilter), AuditSubjectFilter,
+                   "target_type", ("at", admin.DateFieldListFilter))
     date_hierarchy = "at"
     search_fields = ("actor_email", "name", "target_repr", "subject__email")
     list_select_related = ("subject",)
     readonly_fields = ("at", "actor", "actor_email", "action", "name", "target_type", "target_id",
                        "target_repr", "subject", "ip_address", "user_agent", "path", "detail")
     fields = readonly_fields
+    change_list_template = "accounts/admin/adminaudit_change_list.html"
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -507,3 +547,40 @@ class AdminAuditAdmin(SecureModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_urls(self):
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view),
+                 name="accounts_adminaudit_export"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_export": holds(request.user, "export_audit"),
+            "export_query": request.GET.urlencode(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @duty_required("export_audit")
+    def export_view(self, request: HttpRequest):
+        from django.contrib.admin.options import IncorrectLookupParameters
+
+        from . import audit
+        from .audit_export import audit_csv_response
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            self.message_user(request, gettext("Filtre invalide : rien n'a été exporté."),
+                              messages.ERROR)
+            return redirect("admin:accounts_adminaudit_changelist")
+        queryset = changelist.get_queryset(request)
+        rows = queryset.count()
+        export = audit.record(request, AdminAudit.Action.EXPORT, name="export_audit",
+                              target_type=AdminAudit._meta.label_lower,
+                              detail={"filters": dict(request.GET.items()), "rows": rows})
+        return audit_csv_response(queryset.exclude(pk=export.pk))

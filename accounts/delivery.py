@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
@@ -54,15 +55,34 @@ def send_sms(*, to: str, body: str) -> Sent:
     return Sent(provider_id="console")
 
 
+def twilio_http_client():
+    """Twilio's HTTP client; with settings.TWILIO_API_BASE_URL set, every request for
+    https://api.twilio.com/... goes to that base URL instead (a fake Twilio on loopback in CI,
+    a forward proxy). Twilio's documented way: a custom HTTP client, not a patched library."""
+    from twilio.http.http_client import TwilioHttpClient
+
+    base_url = settings.TWILIO_API_BASE_URL
+    if not base_url:
+        return TwilioHttpClient(timeout=10)
+
+    class BaseUrlHttpClient(TwilioHttpClient):
+        def request(self, method, url, *args, **kwargs):
+            parts = urlsplit(url)
+            if parts.hostname and parts.hostname.endswith(".twilio.com"):
+                url = urlunsplit((*urlsplit(base_url)[:2], parts.path, parts.query, ""))
+            return super().request(method, url, *args, **kwargs)
+
+    return BaseUrlHttpClient(timeout=10)
+
+
 def _send_sms_twilio(*, to: str, body: str) -> Sent:
     from twilio.base.exceptions import TwilioRestException
-    from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
     client = Client(
         settings.TWILIO_ACCOUNT_SID,
         settings.TWILIO_AUTH_TOKEN,
-        http_client=TwilioHttpClient(timeout=10),
+        http_client=twilio_http_client(),
     )
     try:
         message = client.messages.create(to=to, from_=settings.TWILIO_FROM_NUMBER, body=body)

@@ -83,6 +83,7 @@ _SUPERVISOR = sorted({
     "accounts.approve_factor_reset", "accounts.approve_bank_change",
     "accounts.deactivate_account", "accounts.confirm_existing_organisation",
     "accounts.manage_content", "accounts.view_adminaudit", "accounts.export_audit",
+    "accounts.download_any_bulkletterjob",
     "accounts.view_terms", "accounts.add_terms", "accounts.view_supportcontact",
     "accounts.add_supportcontact", "accounts.change_supportcontact",
 })

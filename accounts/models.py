@@ -228,6 +228,8 @@ class SecurityEvent(models.Model):
         )
         STAFF_INVITED = "staff_invited", _("Invitation d'un·e collègue du support")
         DATA_EXPORT = "data_export", _("Export des données")
+        ACCOUNT_UNLOCKED = "account_unlocked", _("Compte débloqué par le support")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Compte désactivé par le support")
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
@@ -257,6 +259,9 @@ class OutboxMessage(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente")
+        # Handed to the provider, answer not yet recorded. A row left here (the worker died
+        # during the call) may have reached the phone: it is never sent again (outbox.py).
+        SENDING = "sending", _("Envoi en cours")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec")
         EXPIRED = "expired", _("Expiré")
@@ -274,7 +279,13 @@ class OutboxMessage(models.Model):
     provider_id = models.CharField(_("identifiant fournisseur"), max_length=100, blank=True)
     error = models.CharField(_("erreur"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
+    attempted_at = models.DateTimeField(_("dernière tentative le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # Support sent this message again (accounts.outbox.message_resend): the copy points here.
+    resent_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends",
+        verbose_name=_("renvoi du message"),
+    )
 
     class Meta:
         verbose_name = _("message sortant")
@@ -282,19 +293,42 @@ class OutboxMessage(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient} ({self.get_status_display()})"
+        # Masked: this names the row wherever the admin lists it (its text is never shown).
+        return (f"{self.get_channel_display()} → {self.recipient_masked} "
+                f"({self.get_status_display()})")
+
+    @property
+    def recipient_masked(self) -> str:
+        """"+41 79 *** ** 67" or "c•••@example.ch": enough to recognise, not to read."""
+        from policies.swiss import phone_masked
+
+        if self.channel == self.Channel.SMS:
+            return phone_masked(self.recipient)
+        local, _at, domain = self.recipient.partition("@")
+        return f"{local[:1]}•••@{domain}"
 
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
-def hash_code(code: str) -> str:
-    """Keyed hash of a registration code: a stolen table gives no usable code."""
+def _keyed_hash(key: str, code: str) -> str:
     normalized = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hmac.new(
-        settings.SECRET_KEY.encode(), normalized.encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(key.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_code(code: str) -> str:
+    """Keyed hash of a code (registration, e-mail, SMS, backup) under the current key
+    (settings.CODE_HASH_KEY): a stolen table gives no usable code. What is stored."""
+    return _keyed_hash(settings.CODE_HASH_KEY, code)
+
+
+def hash_code_candidates(code: str) -> list[str]:
+    """The hashes a stored code may have: under the current key, then under each old key of
+    settings.CODE_HASH_KEY_FALLBACKS (a code issued before a key rotation stays valid). What a
+    check compares with."""
+    keys = [settings.CODE_HASH_KEY, *settings.CODE_HASH_KEY_FALLBACKS]
+    return list(dict.fromkeys(_keyed_hash(key, code) for key in keys))
 
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from paper
@@ -352,6 +386,11 @@ class RegistrationCode(models.Model):
         verbose_name=_("utilisé par"),
     )
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    # Issued by a bulk letter job: its codes are revoked when its PDF is lost (never downloaded).
+    bulk_job = models.ForeignKey(
+        "BulkLetterJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="codes",
+        verbose_name=_("lot de lettres"),
+    )
 
     class Meta:
         verbose_name = _("code d'enregistrement")
@@ -368,6 +407,70 @@ class RegistrationCode(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class BulkLetterJob(models.Model):
+    """Registration codes and their letters for a selection of insured persons, made by a Celery
+    task into ONE private PDF (accounts/bulk_letters.py). The plain codes exist only in that file,
+    which is deleted once downloaded, or after 7 days (its codes are then revoked)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    class Selection(models.TextChoices):
+        PENSIONERS = "pensioners", _("Rentier·ère·s sans compte")
+        EMPLOYER = "employer", _("Assuré·e·s d'un employeur sans compte")
+        AHV_LIST = "ahv_list", _("Liste de numéros AVS")
+
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("créé par"),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    selection = models.CharField(_("sélection"), max_length=12, choices=Selection.choices)
+    employer = models.ForeignKey(
+        "policies.Employer", null=True, blank=True, on_delete=models.SET_NULL,
+        verbose_name=_("employeur"),
+    )
+    # The persons chosen when the job was confirmed, in postcode order (the order of the PDF).
+    person_ids = models.JSONField(default=list, editable=False)
+    days = models.PositiveSmallIntegerField(_("validité des codes (jours)"), default=90)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("personnes"), default=0)
+    done = models.PositiveIntegerField(_("traitées"), default=0)
+    issued = models.PositiveIntegerField(_("lettres"), default=0)
+    skipped = models.PositiveIntegerField(_("sans lettre"), default=0)
+    replaced = models.PositiveIntegerField(_("codes remplacés"), default=0)
+    error = models.CharField(_("erreur"), max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True, editable=False)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("téléchargé le"), null=True, blank=True)
+    downloaded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("téléchargé par"),
+    )
+    file_deleted_at = models.DateTimeField(_("fichier supprimé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de lettres d'enregistrement")
+        verbose_name_plural = _("lots de lettres d'enregistrement")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("download_any_bulkletterjob",
+             _("Télécharger les lettres en série préparées par un·e collègue")),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} · {self.get_selection_display()} · {self.get_status_display()}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class AccessRequest(models.Model):
@@ -647,7 +750,8 @@ class BackupCodeDevice(ThrottlingMixin, Device):
     def verify_token(self, token) -> bool:
         verified = (
             BackupCode.objects.filter(
-                device=self, code_hash=hash_code(str(token)), used_at__isnull=True
+                device=self, code_hash__in=hash_code_candidates(str(token)),
+                used_at__isnull=True
             ).update(used_at=timezone.now())
             == 1
         )

@@ -45,6 +45,7 @@ from .models import (
     User,
     VerificationCode,
     hash_code,
+    hash_code_candidates,
     new_registration_code,
 )
 from .selectors import (
@@ -171,16 +172,163 @@ def registration_code_revoke(*, code: RegistrationCode) -> bool:
     )
 
 
+class PersonHasAccount(RegistrationError):
+    """The insured person already has an account: a registration code would be refused."""
+
+
+class LiveCodeExists(RegistrationError):
+    """The person already holds a usable code: issuing another one would make two live codes
+    (reissue instead: it revokes that one in the same transaction)."""
+
+    def __init__(self, code: RegistrationCode) -> None:
+        super().__init__("live code exists")
+        self.code = code
+
+
+class NotReissuable(RegistrationError):
+    """A used code (the account exists) or a staff invitation (only a superuser invites)."""
+
+
+def _live_insured_codes(person: InsuredPerson):
+    return RegistrationCode.objects.filter(
+        kind=Membership.Kind.INSURED, insured_person=person, redeemed_at__isnull=True,
+        revoked_at__isnull=True, expires_at__gt=timezone.now(),
+    )
+
+
+def _person_lock(person: InsuredPerson) -> None:
+    """Serialise everything that issues a code for this person (single, reissue, bulk), so two
+    of them at the same moment cannot leave two live codes."""
+    InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
+
+
+def insured_code_issue(
+    *, person: InsuredPerson, created_by: User | None, days: int = CODE_VALIDITY_DAYS,
+) -> IssuedCode:
+    """A code for a person who has none: PersonHasAccount, or LiveCodeExists (then reissue)."""
+    with transaction.atomic():
+        _person_lock(person)
+        if User.objects.filter(insured_person=person).exists():
+            raise PersonHasAccount
+        live = _live_insured_codes(person).first()
+        if live is not None:
+            raise LiveCodeExists(live)
+        return registration_code_issue(
+            kind=Membership.Kind.INSURED, role=Membership.Role.INSURED, insured_person=person,
+            created_by=created_by, days=days,
+        )
+
+
+def insured_code_replace(
+    *, person: InsuredPerson, created_by: User | None, days: int = CODE_VALIDITY_DAYS,
+    bulk_job=None,
+) -> tuple[IssuedCode, int]:
+    """Revoke the person's unused codes and issue a new one, in one transaction: at any moment
+    one live code per person, the one of the newest letter. Returns it and how many were revoked."""
+    with transaction.atomic():
+        _person_lock(person)
+        revoked = _live_insured_codes(person).update(revoked_at=timezone.now())
+        issued = registration_code_issue(
+            kind=Membership.Kind.INSURED, role=Membership.Role.INSURED, insured_person=person,
+            created_by=created_by, days=days,
+        )
+        if bulk_job is not None:
+            issued.code.bulk_job = bulk_job
+            issued.code.save(update_fields=["bulk_job"])
+    return issued, revoked
+
+
+def registration_code_reissue(
+    *, code: RegistrationCode, created_by: User, days: int = CODE_VALIDITY_DAYS,
+) -> IssuedCode:
+    """Revoke `code` and issue its replacement (same portal, role, person or organisation,
+    e-mail and access period) in one transaction. A code sent by e-mail is e-mailed again, to
+    the same address. NotReissuable for a used code or a staff invitation."""
+    if code.kind == RegistrationCode.STAFF or code.redeemed_at is not None:
+        raise NotReissuable
+    with transaction.atomic():
+        locked = RegistrationCode.objects.select_for_update().get(pk=code.pk)
+        if locked.redeemed_at is not None:
+            raise NotReissuable
+        if locked.kind == Membership.Kind.INSURED:
+            person = locked.insured_person
+            _person_lock(person)
+            if User.objects.filter(insured_person=person).exists():
+                raise PersonHasAccount
+            issued, _revoked = insured_code_replace(person=person, created_by=created_by,
+                                                    days=days)
+            return issued
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+        issued = registration_code_issue(
+            kind=locked.kind, role=locked.role, employer=locked.employer, agency=locked.agency,
+            email=locked.email, valid_until=locked.valid_until,
+            grants_mutations=locked.grants_mutations, created_by=created_by, days=days,
+        )
+        if issued.code.email:
+            language = language_for_address(issued.code.email)
+            with translation.override(language):
+                body = render_to_string("emails/registration_code_reissued.txt", {
+                    "code": issued.plain, "expires_at": issued.code.expires_at,
+                    "register_url": f"{settings.SITE_URL}/register/code/",
+                    "email": issued.code.email,
+                })
+                subject = _("Votre nouveau code d'enregistrement")
+            message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=issued.code.email,
+                          subject=subject, body=body)
+    return issued
+
+
+def language_for_address(email: str) -> str:
+    """The language of whoever the code was sent to: the latest access request from that
+    address, or the account that has it; French otherwise."""
+    language = (
+        AccessRequest.objects.filter(email__iexact=email).order_by("-created_at")
+        .values_list("language", flat=True).first()
+        or User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+    )
+    return language or settings.LANGUAGE_CODE
+
+
 def _ahv_subject(ahv: str) -> str:
     """A keyed hash naming the AHV number in failure records (never the number itself)."""
     digest = hmac.new(settings.SECRET_KEY.encode(), f"ahv-lock:{ahv}".encode(), hashlib.sha256)
     return digest.hexdigest()[:24]
 
 
-def identification_locked(*, ip: str | None, subject: str | None = None) -> bool:
+def _failures_counting(since):
+    """The code failures that count towards a lock: those of the window, less those of a subject
+    that support unlocked afterwards (services.account_unlock; at most a few a window)."""
     failures = SecurityEvent.objects.filter(
-        kind=SecurityEvent.Kind.CODE_FAILURE, created_at__gte=timezone.now() - CODE_LOCK_WINDOW
+        kind=SecurityEvent.Kind.CODE_FAILURE, created_at__gte=since
     )
+    unlocks = SecurityEvent.objects.filter(
+        kind=SecurityEvent.Kind.ACCOUNT_UNLOCKED, created_at__gte=since
+    ).values_list("created_at", "detail")
+    for unlocked_at, detail in unlocks:
+        for key in ("subject", "person_subject"):
+            lifted = (detail or {}).get(key)
+            if lifted:
+                failures = failures.exclude(detail__subject=lifted, created_at__lte=unlocked_at)
+    return failures
+
+
+def code_lock_subjects(user: User) -> dict[str, str]:
+    """What the code locks of this account are keyed by: the re-enrolment letter's (the account)
+    and the registration's (a keyed hash of the person's AHV number)."""
+    subjects = {"subject": f"user:{user.pk}"}
+    if user.insured_person is not None:
+        subjects["person_subject"] = _ahv_subject(user.insured_person.ahv_number)
+    return subjects
+
+
+def code_locks_active(subjects: dict[str, str]) -> int:
+    return sum(identification_locked(ip=None, subject=s) for s in subjects.values())
+
+
+def identification_locked(*, ip: str | None, subject: str | None = None) -> bool:
+    failures = _failures_counting(timezone.now() - CODE_LOCK_WINDOW)
     if ip and failures.filter(ip_address=ip).count() >= CODE_FAILURE_LIMIT:
         return True
     return bool(
@@ -243,7 +391,7 @@ def registration_code_find(code: str) -> RegistrationCode | None:
     """The code row for a typed code, usable or not (the caller says which failure it is)."""
     if not code or not code.strip():
         return None
-    return RegistrationCode.objects.filter(code_hash=hash_code(code)).first()
+    return RegistrationCode.objects.filter(code_hash__in=hash_code_candidates(code)).first()
 
 
 def registration_identify(
@@ -348,7 +496,8 @@ def registration_code_redeem(*, code_id: int, user: User) -> RegistrationCode:
 
 
 def email_available(email: str) -> bool:
-    return not User.objects.filter(email__iexact=email.strip()).exists()
+    """No active account has this address (a deactivated one is reopened by registration)."""
+    return not User.objects.filter(email__iexact=email.strip(), is_active=True).exists()
 
 
 def _wizard_pace_check(*, sends_so_far: int, last_sent_at: float | None) -> None:
@@ -534,14 +683,17 @@ def registration_complete(
         if not email_available(registration.email):
             raise EmailUnavailable
         first_name, last_name = _names_for(code)
-        user = User(
-            email=registration.email.lower(),
-            password=registration.password_hash,
-            first_name=first_name,
-            last_name=last_name,
-            language=registration.language,
-            insured_person=person,
+        previous = (
+            User.objects.select_for_update()
+            .filter(email__iexact=registration.email.strip(), is_active=False).first()
         )
+        user = previous or User(email=registration.email.lower())
+        if previous is not None:
+            _account_reopen(previous)
+        user.password = registration.password_hash
+        user.first_name, user.last_name = first_name, last_name
+        user.language = registration.language
+        user.insured_person = person
         try:
             with transaction.atomic():
                 user.save()
@@ -575,8 +727,23 @@ def registration_complete(
         security_event_record(
             user=user, kind=SecurityEvent.Kind.CODE_REDEEMED, request=request,
             code_id=code.pk, portal=code.kind, person_id=person.pk if person else None,
+            **({"reopened": True} if previous is not None else {}),
         )
     return Created(user=user, device=device, membership=membership, backup_codes=backup_codes)
+
+
+def _account_reopen(user: User) -> None:
+    """A deactivated account (services.account_deactivate) registered again with a new code and
+    its old address: the same row, active again with only what the new code grants. Its old
+    factors, backup codes and any staff rights go; its revoked accesses stay revoked."""
+    from django_otp import devices_for_user
+
+    for device in list(devices_for_user(user, confirmed=None)):
+        device.delete()
+    user.groups.clear()
+    user.user_permissions.clear()
+    user.is_staff = user.is_superuser = False
+    user.is_active = True
 
 
 def password_hash(password: str) -> str:
@@ -887,19 +1054,36 @@ def access_request_approve(
     return issued
 
 
+class ReasonRequired(RegistrationError):
+    """Support rejects a request only with a reason (the requester reads it)."""
+
+
 def access_request_reject(
     *, access_request: AccessRequest, decided_by: User, request: HttpRequest | None = None,
-    note: str = "",
+    note: str,
 ) -> bool:
+    """Reject a pending request with a reason and tell the requester by e-mail, in the language
+    of the request, with that reason. False when it was decided meanwhile (nothing is sent)."""
+    note = (note or "").strip()
+    if not note:
+        raise ReasonRequired
     with transaction.atomic():
         updated = AccessRequest.objects.filter(
             pk=access_request.pk, status=AccessRequest.Status.PENDING
         ).update(
             status=AccessRequest.Status.REJECTED, decided_by=decided_by,
-            decided_at=timezone.now(),
-            **({"decision_note": note} if note else {}),
+            decided_at=timezone.now(), decision_note=note,
         )
         if updated:
+            access_request.refresh_from_db()
+            with translation.override(access_request.language or settings.LANGUAGE_CODE):
+                body = render_to_string("emails/access_request_rejected.txt", {
+                    "access_request": access_request, "reason": note,
+                    "fund_phone": settings.FUND_PHONE, "fund_email": settings.FUND_EMAIL,
+                })
+                subject = _("Votre demande d'accès au portail")
+            message_queue(channel=OutboxMessage.Channel.EMAIL, recipient=access_request.email,
+                          subject=subject, body=body)
             security_event_record(
                 user=decided_by, kind=SecurityEvent.Kind.ACCESS_DECISION, request=request,
                 decision="rejected", access_request_id=access_request.pk,

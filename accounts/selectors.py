@@ -19,6 +19,7 @@ from policies.validators import normalize_uid
 from .models import (
     AccessRequest,
     Membership,
+    OutboxMessage,
     RegistrationCode,
     SecurityEvent,
     SupportContact,
@@ -270,3 +271,16 @@ def access_request_for(membership: Membership, pk: int) -> AccessRequest:
     if access_request is None:
         raise Http404
     return access_request
+
+
+def sms_code_undelivered(*, number: str, user: User | None, within: timedelta) -> bool:
+    """Whether the latest SMS to this number for this account in the last `within` could not be
+    sent (the provider refused it, or the queue was down): the page says so instead of "we
+    sent you a code"."""
+    latest = (
+        OutboxMessage.objects.filter(
+            channel=OutboxMessage.Channel.SMS, recipient=number, user=user,
+            created_at__gte=timezone.now() - within,
+        ).order_by("-created_at", "-pk").only("status").first()
+    )
+    return latest is not None and latest.status == OutboxMessage.Status.FAILED

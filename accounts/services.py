@@ -34,6 +34,7 @@ from .models import (
     UserSession,
     VerificationCode,
     hash_code,
+    hash_code_candidates,
     session_key_hash,
 )
 
@@ -170,8 +171,16 @@ def message_queue(
         user=user,
         expires_at=expires_at,
     )
-    transaction.on_commit(lambda: deliver_message.delay(message.pk))
+    transaction.on_commit(lambda: _deliver_soon(deliver_message, message.pk))
     return message
+
+
+def _deliver_soon(task, message_id: int) -> None:
+    from .outbox import message_not_queued
+    from .publish import publish
+
+    if not publish(task, message_id):
+        message_not_queued(message_id=message_id, reason="queue unavailable")
 
 
 # --- Limits on codes sent by SMS or e-mail --------------------------------------------------------
@@ -202,7 +211,9 @@ class EmailLimitExceeded(MessageLimitExceeded):
 
 
 def _limited_messages(channel: str):
-    rows = OutboxMessage.objects.filter(channel=channel)
+    # A row that failed before any attempt (the queue was down) never left: it does not count.
+    rows = OutboxMessage.objects.filter(channel=channel).exclude(
+        status=OutboxMessage.Status.FAILED, attempts=0)
     if channel == OutboxMessage.Channel.EMAIL:
         # Only e-mails that carry a code (or stand in for one, email_in_use_notice_send): they
         # expire with it. Security notices and document e-mails are never held back.
@@ -469,7 +480,9 @@ def verification_code_check(
         if verify is not None:
             ok = bool(verify(code))
         else:
-            ok = bool(row.code_hash) and hmac.compare_digest(row.code_hash, hash_code(code))
+            ok = bool(row.code_hash) and any(
+                [hmac.compare_digest(row.code_hash, candidate)
+                 for candidate in hash_code_candidates(code)])
         if ok:
             row.used_at = timezone.now()
             row.save(update_fields=["used_at"])
@@ -491,7 +504,12 @@ def email_code_issue(
     code: its owner is told instead (email_in_use_notice_send), and the row keeps no hash, so
     no code typed can confirm it."""
     owner = email_owner(address)
-    taken = owner is not None and (user is None or owner.pk != user.pk)
+    if user is None:
+        # Registration: a deactivated account's address may open an account again (the person
+        # was re-registered with a new code; registration_complete reopens that row).
+        taken = owner is not None and owner.is_active
+    else:
+        taken = owner is not None and owner.pk != user.pk
     with transaction.atomic():
         row, code = verification_code_issue(purpose=purpose, user=user, target=address,
                                             hashed=not taken)
@@ -779,8 +797,9 @@ def factor_reset_approve(*, reset_request: FactorResetRequest, by: User,
 
 
 def factor_reset_reject(*, reset_request: FactorResetRequest, by: User,
-                        request: HttpRequest | None = None) -> None:
-    """Refuse (or, for the one who asked, withdraw) a pending request; nothing is reset."""
+                        request: HttpRequest | None = None, reason: str = "") -> None:
+    """Refuse (or, for the one who asked, withdraw) a pending request; nothing is reset. The
+    reason, when given, goes to the account's security history."""
     with transaction.atomic():
         locked = (
             FactorResetRequest.objects.select_for_update().select_related("user")
@@ -795,9 +814,100 @@ def factor_reset_reject(*, reset_request: FactorResetRequest, by: User,
         locked.save(update_fields=["status", "decided_by", "decided_at"])
         security_event_record(
             user=locked.user, kind=SecurityEvent.Kind.FACTOR_RESET_REJECTED, request=request,
-            by=by.email, reset_request_id=locked.pk,
+            by=by.email, reset_request_id=locked.pk, **({"reason": reason} if reason else {}),
         )
     reset_request.refresh_from_db()
+
+
+# --- Unlocking and deactivating an account (support, on the person's call) ---------------------
+
+
+class AccountActionRefused(Exception):
+    """Support may not do this to this account; the message says why, for the admin page."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _protected_refusal() -> AccountActionRefused:
+    return AccountActionRefused(gettext(
+        "Seul·e un·e superutilisateur·trice peut agir sur le compte d'un membre du support."
+    ))
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    login_failures: int  # django-axes failures cleared (the 10-try login lock)
+    code_locks: int  # our own code locks lifted (registration, re-enrolment letter)
+
+
+def account_unlock(*, user: User, by: User, request: HttpRequest | None = None) -> Unlocked:
+    """Lift every lock on the account: django-axes' login lock, and the one-hour locks after five
+    wrong registration or re-enrolment codes (for this account and for its AHV number). The failed
+    tries stay in the security log; the unlock event tells the lock to count only later ones."""
+    from axes.models import AccessAttempt
+
+    from .registration import code_lock_subjects, code_locks_active
+    from .security import unlock
+
+    if account_protected(target=user, by=by):
+        raise _protected_refusal()
+    subjects = code_lock_subjects(user)
+    with transaction.atomic():
+        locked_codes = code_locks_active(subjects)
+        failures = sum(AccessAttempt.objects.filter(username=user.email.lower())
+                       .values_list("failures_since_start", flat=True))
+        unlock(user)
+        security_event_record(
+            user=user, kind=SecurityEvent.Kind.ACCOUNT_UNLOCKED, request=request, by=by.email,
+            login_failures=failures, code_locks=locked_codes, **subjects,
+        )
+    return Unlocked(login_failures=failures, code_locks=locked_codes)
+
+
+def account_deactivate(*, user: User, by: User, reason: str,
+                       request: HttpRequest | None = None) -> int:
+    """Close an account at the person's request; returns the number of sessions ended.
+
+    The account can no longer log in (its factors stay, unusable without it), every session ends
+    at once, its portal accesses are revoked and the insured person is unlinked, so that a new
+    registration code can open an account for the same person later (with the same e-mail
+    address: registration_complete reopens this row). The pension record (person, certificates,
+    documents, requests) is not touched; nobody sets or learns a password here."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountActionRefused(gettext("Indiquez le motif de la désactivation."))
+    if account_protected(target=user, by=by):
+        raise _protected_refusal()
+    if user.pk == by.pk:
+        raise AccountActionRefused(gettext("Personne ne désactive son propre compte ici."))
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None or not locked.is_active:
+            raise AccountActionRefused(gettext("Ce compte est déjà désactivé."))
+        person_id = locked.insured_person_id
+        locked.is_active = False
+        locked.insured_person = None
+        locked.save(update_fields=["is_active", "insured_person"])
+        now = timezone.now()
+        revoked = 0
+        for membership in Membership.objects.filter(user=locked, revoked_at__isnull=True):
+            membership.revoked_at = now
+            membership.save(update_fields=["revoked_at"])  # drops the cached memberships
+            revoked += 1
+        ended = sessions_end(user=locked)
+        security_event_record(
+            user=locked, kind=SecurityEvent.Kind.ACCOUNT_DEACTIVATED, request=request,
+            by=by.email, reason=reason, sessions_ended=ended, accesses_revoked=revoked,
+            person_id=person_id,
+        )
+        email_send(
+            to=locked.email, user=locked, template="emails/account_deactivated.txt",
+            subject=gettext_lazy("Votre compte a été désactivé"),
+        )
+    user.refresh_from_db()
+    return ended
 
 
 # --- Backup codes -------------------------------------------------------------------------------

@@ -10,21 +10,33 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts import audit
 from accounts.admin_base import SecureModelAdmin, duty_required
+from accounts.admin_queue import (
+    OVERDUE_AFTER,
+    AgeFilter,
+    CompanyFilter,
+    QueueCount,
+    QueueStateFilter,
+    WorkQueueAdmin,
+)
 from accounts.duties import holds
 from accounts.models import AdminAudit
 
 from . import models, selectors, services
+from .working_days import older_than_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +77,26 @@ class InsuredPersonAdmin(SecureModelAdmin):
     raw_id_fields = ("contract",)
     list_select_related = ("contract",)
     inlines = [CertificateInline]
+    audit_views = True  # the change page shows a person
+
+    def get_urls(self):
+        # The person page of someone without an account (accounts/admin_person.py).
+        from accounts.admin_person import PersonViews
+
+        return [*PersonViews(self).insured_urls(), *super().get_urls()]
 
     # Address, civil status and bank account change only through a change request, so that
     # two colleagues check them (four eyes) and the old contacts are told.
     FOUR_EYES_FIELDS = ("street", "postcode", "city", "country", "civil_status", "iban",
                         "bank_currency", "bank_account_holder")
 
+    # The bank account is never typed in here, not even for a new person: it comes from a
+    # request that a colleague validates and a supervisor approves.
+    BANK_FIELDS = ("iban", "bank_currency", "bank_account_holder")
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            readonly += self.FOUR_EYES_FIELDS
+        readonly += self.FOUR_EYES_FIELDS if obj is not None else self.BANK_FIELDS
         return readonly
 
 
@@ -154,75 +176,73 @@ class MutationEventInline(admin.TabularInline):
         return False
 
 
-class MutationAdminForm(forms.ModelForm):
-    reject_reason = forms.CharField(
-        label=_("Refuser avec ce motif"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Rempli : la mutation est refusée, l'employeur voit le motif et reçoit un "
-                    "e-mail."),
-    )
-
-    class Meta:
-        model = models.Mutation
-        fields = ()
-
-
 @admin.register(models.Mutation)
-class MutationAdmin(SecureModelAdmin):
-    """Employers report, support decides: "in review", "book" (applies the change to the
-    person in one transaction, row-locked: booked once even if two colleagues click) or reject
-    with a reason. Nothing here edits the reported data."""
+class MutationAdmin(WorkQueueAdmin):
+    """The queue of what employers reported. Support puts a mutation in review, books it
+    (applies the change to the person in one transaction, row-locked: booked once even if two
+    colleagues click, and the employer is told) or rejects it with a reason. Nothing here edits
+    the reported data."""
 
-    form = MutationAdminForm
+    queue_duty = "book_mutation"
+    audit_views = True  # the page shows a person's reported data (AHV number, salary)
+    open_statuses = models.Mutation.OPEN_STATUSES
+    company_path = "employer"
     list_display = ("case_number", "employer", "person", "kind", "effective_date", "status",
-                    "created_at")
-    list_filter = ("status", "kind")
+                    "created_at", "waiting")
+    list_filter = (QueueStateFilter, AgeFilter, "kind", CompanyFilter)
     search_fields = ("case_number", "employer__name", "person__last_name")
     list_select_related = ("employer", "person")
     inlines = [MutationEventInline]
-    actions = ["review", "book"]
-    readonly_fields = ("case_number", "employer", "person", "kind", "effective_date", "data",
-                       "status", "reason", "submitted_by", "created_at", "decided_at", "batch")
-    fields = readonly_fields + ("reject_reason",)
+    actions = ["review", "book", "reject"]
+    queue_buttons = {
+        "review": (models.Mutation.Status.SUBMITTED,),
+        "book": models.Mutation.OPEN_STATUSES,
+        "reject": models.Mutation.OPEN_STATUSES,
+    }
+    fields = readonly_fields = ("case_number", "employer", "person", "kind", "effective_date",
+                                "data", "status", "reason", "submitted_by", "created_at",
+                                "decided_at", "batch")
 
-    def has_add_permission(self, request):
-        return False
+    def queue_label(self) -> str:
+        return gettext("Mutations des employeurs")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        reason = form.cleaned_data.get("reject_reason", "")
-        if reason:
-            try:
-                services.mutation_reject(mutation=obj, by=request.user, reason=reason)
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-
-    @admin.action(description=_("Mettre en traitement"), permissions=["change"])
+    @admin.action(description=_("Mettre en traitement"), permissions=["queue"])
     def review(self, request, queryset):
-        self._run(request, queryset, services.mutation_review, _("en traitement"))
+        return self.queue_decide(
+            request, queryset, name="mutation_review",
+            service=lambda m, by: services.mutation_review(mutation=m, by=by),
+            done=lambda n: ngettext("%(n)d mutation mise en traitement.",
+                                    "%(n)d mutations mises en traitement.", n) % {"n": n})
 
-    @admin.action(description=_("Enregistrer (appliquer à la personne)"), permissions=["change"])
+    @admin.action(description=_("Enregistrer (appliquer à la personne)"), permissions=["queue"])
     def book(self, request, queryset):
-        self._run(request, queryset, services.mutation_book, _("enregistrée(s)"))
+        return self.queue_decide(
+            request, queryset, name="mutation_book",
+            service=lambda m, by: services.mutation_book(mutation=m, by=by),
+            done=lambda n: ngettext("%(n)d mutation enregistrée ; l'employeur est averti.",
+                                    "%(n)d mutations enregistrées ; l'employeur est averti.",
+                                    n) % {"n": n})
 
-    def _run(self, request, queryset, service, done_label):
-        done = 0
-        for mutation in queryset:
-            try:
-                service(mutation=mutation, by=request.user)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{mutation.case_number} : "
-                                  f"{' '.join(error.messages)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} {done_label}", messages.SUCCESS)
+    @admin.action(description=_("Refuser avec un motif…"), permissions=["queue"])
+    def reject(self, request, queryset):
+        return self.queue_decide(
+            request, queryset, name="mutation_reject", needs_reason=True,
+            title=gettext("Refuser des mutations"),
+            intro=gettext("L'employeur voit le motif dans son portail et reçoit un e-mail."),
+            service=lambda m, by, reason: services.mutation_reject(mutation=m, by=by,
+                                                                   reason=reason),
+            done=lambda n: ngettext("%(n)d mutation refusée ; l'employeur est averti.",
+                                    "%(n)d mutations refusées ; l'employeur est averti.",
+                                    n) % {"n": n})
 
 
 @admin.register(models.MutationBatch)
 class MutationBatchAdmin(SecureModelAdmin):
+    """Files and declarations as the employer sent them (read only); their mutations are
+    decided in the mutations' queue (link in the list)."""
+
     list_display = ("pk", "employer", "purpose", "status", "filename", "total_rows",
-                    "valid_count", "error_count", "case_number", "created_at")
+                    "valid_count", "error_count", "case_number", "open_mutations", "created_at")
     list_filter = ("status", "purpose")
     search_fields = ("case_number", "employer__name", "filename")
     list_select_related = ("employer",)
@@ -231,7 +251,25 @@ class MutationBatchAdmin(SecureModelAdmin):
                        "total_rows", "processed_rows", "valid_count", "error_count", "failure",
                        "case_number", "created_at", "confirmed_at")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(open_count=Count(
+            "mutations", filter=Q(mutations__status__in=models.Mutation.OPEN_STATUSES)))
+
+    @admin.display(description=_("mutations à traiter"), ordering="open_count")
+    def open_mutations(self, obj):
+        if not obj.open_count or not obj.case_number:
+            return obj.open_count or 0
+        return format_html('<a href="{}?q={}">{}</a>',
+                           reverse("admin:policies_mutation_changelist"), obj.case_number,
+                           obj.open_count)
+
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -629,10 +667,8 @@ class ChangeRequestEventInline(admin.TabularInline):
 
 
 class ChangeRequestAdminForm(forms.ModelForm):
-    reject_reason = forms.CharField(
-        label=_("Refuser avec ce motif"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Rempli : la demande est refusée et la personne voit le motif."),
-    )
+    """Support records a change a person asked for by phone or letter; it then goes through
+    the same two checks as one made in the portal."""
 
     class Meta:
         model = models.ChangeRequest
@@ -649,79 +685,119 @@ class ChangeRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(models.ChangeRequest)
-class ChangeRequestAdmin(SecureModelAdmin):
-    """Four eyes: a colleague validates (or records) the change, another one approves it; only
-    the approval writes it to the person."""
+class ChangeRequestAdmin(WorkQueueAdmin):
+    """The queue of personal-data changes. Four eyes: a colleague validates (or recorded) the
+    change, another one approves it; only the approval writes it to the person and tells them.
+    A new bank account is approved by a supervisor who neither recorded nor validated it."""
 
     form = ChangeRequestAdminForm
-    list_display = ("case_number", "person", "kind", "effective_date", "status", "recorded_by",
-                    "validated_by", "approved_by", "created_at")
-    list_filter = ("status", "kind")
+    queue_duty = "book_change_request"
+    audit_views = True  # the page shows a person's address or IBAN
+    open_statuses = models.OPEN_REQUEST_STATUSES
+    company_path = "person__contract__employer"
+    list_display = ("case_number", "person", "kind", "effective_date", "status", "next_step",
+                    "recorded_by", "validated_by", "created_at", "waiting")
+    list_filter = (QueueStateFilter, AgeFilter, "kind", CompanyFilter)
     search_fields = ("case_number", "person__last_name", "person__ahv_number")
     raw_id_fields = ("person",)
-    list_select_related = ("person", "recorded_by", "validated_by", "approved_by")
+    list_select_related = ("person", "recorded_by", "validated_by")
     inlines = [ChangeRequestEventInline]
-    actions = ["validate", "approve"]
+    actions = ["validate", "approve", "reject"]
+    queue_buttons = {
+        "validate": (models.RequestStatus.RECEIVED,),
+        "approve": (models.RequestStatus.IN_PROGRESS,),
+        "reject": models.OPEN_REQUEST_STATUSES,
+    }
+
+    def queue_label(self) -> str:
+        return gettext("Demandes de modification (assurés)")
+
+    def queue_counts(self, request):
+        rows = super().queue_counts(request)
+        if holds(request.user, "approve_bank_change"):
+            waiting = models.ChangeRequest.objects.filter(
+                status=models.RequestStatus.IN_PROGRESS, kind=models.ChangeRequest.Kind.BANK_ACCOUNT)
+            count = waiting.count()
+            url = reverse("admin:policies_changerequest_changelist")
+            rows.append(QueueCount(
+                gettext("Comptes bancaires à approuver (superviseur·e)"), count,
+                waiting.filter(created_at__lt=older_than_cutoff(OVERDUE_AFTER)).count(),
+                f"{url}?state=in_progress&kind__exact=bank_account",
+                f"{url}?state=in_progress&kind__exact=bank_account&age={OVERDUE_AFTER}"))
+        return rows
+
+    @admin.display(description=_("prochaine étape"))
+    def next_step(self, obj):
+        if obj.status == models.RequestStatus.RECEIVED:
+            return gettext("1er contrôle")
+        if obj.status != models.RequestStatus.IN_PROGRESS:
+            return "–"
+        if obj.kind == models.ChangeRequest.Kind.BANK_ACCOUNT:
+            return gettext("Approbation (superviseur·e)")
+        return gettext("2e contrôle")
+
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
     def get_readonly_fields(self, request, obj=None):
-        base = ("case_number", "status", "previous", "submitted_by", "recorded_by",
-                "validated_by", "validated_at", "approved_by", "approved_at", "reason",
-                "created_at")
-        if obj is not None:
-            return base + ("person", "kind", "data", "effective_date")
-        return base
+        if obj is None:
+            return ()
+        return self.get_fields(request, obj)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("person", "kind", "data", "effective_date")
         return ("case_number", "person", "kind", "data", "previous", "effective_date", "status",
                 "submitted_by", "recorded_by", "validated_by", "validated_at", "approved_by",
-                "approved_at", "reason", "reject_reason")
+                "approved_at", "reason", "created_at")
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            created = services.change_request_submit(
-                person=obj.person, kind=obj.kind, data=obj.data,
-                effective_date=obj.effective_date, recorded_by=request.user,
-            )
-            obj.pk, obj.case_number = created.pk, created.case_number
+        if change:  # everything is read-only: decisions are the actions
             return
-        reason = form.cleaned_data.get("reject_reason", "")
-        if reason:
-            try:
-                services.change_request_reject(change=obj, by=request.user, reason=reason)
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
+        created = services.change_request_submit(
+            person=obj.person, kind=obj.kind, data=obj.data,
+            effective_date=obj.effective_date, recorded_by=request.user,
+        )
+        obj.pk, obj.case_number = created.pk, created.case_number
 
     def save_related(self, request, form, formsets, change):
         if change:
             super().save_related(request, form, formsets, change)
 
     @admin.action(description=_("1er contrôle : valider les demandes choisies"),
-                  permissions=["change"])
+                  permissions=["queue"])
     def validate(self, request, queryset):
-        self._run(request, queryset, services.change_request_validate, _("validée(s)"))
+        return self.queue_decide(
+            request, queryset, name="change_request_validate",
+            service=lambda c, by: services.change_request_validate(change=c, by=by),
+            done=lambda n: ngettext("%(n)d demande validée.", "%(n)d demandes validées.", n)
+            % {"n": n})
 
     @admin.action(description=_("2e contrôle : approuver et appliquer (autre collègue)"),
-                  permissions=["change"])
+                  permissions=["queue"])
     def approve(self, request, queryset):
-        self._run(request, queryset, services.change_request_approve, _("approuvée(s)"))
+        return self.queue_decide(
+            request, queryset, name="change_request_approve",
+            service=lambda c, by: services.change_request_approve(change=c, by=by),
+            done=lambda n: ngettext("%(n)d demande approuvée et appliquée ; la personne est "
+                                    "avertie.",
+                                    "%(n)d demandes approuvées et appliquées ; les personnes "
+                                    "sont averties.", n) % {"n": n})
 
-    def _run(self, request, queryset, service, done_label):
-        done = 0
-        for change in queryset:
-            try:
-                service(change=change, by=request.user)
-                done += 1
-            except ValidationError as error:
-                self.message_user(
-                    request, f"{change.case_number} : {' '.join(error.messages)}", messages.ERROR
-                )
-        if done:
-            self.message_user(request, f"{done} {done_label}", messages.SUCCESS)
+    @admin.action(description=_("Refuser avec un motif…"), permissions=["queue"])
+    def reject(self, request, queryset):
+        return self.queue_decide(
+            request, queryset, name="change_request_reject", needs_reason=True,
+            title=gettext("Refuser des demandes de modification"),
+            intro=gettext("La personne voit le motif dans son espace et reçoit un e-mail."),
+            service=lambda c, by, reason: services.change_request_reject(change=c, by=by,
+                                                                         reason=reason),
+            done=lambda n: ngettext("%(n)d demande refusée ; la personne est avertie.",
+                                    "%(n)d demandes refusées ; les personnes sont averties.",
+                                    n) % {"n": n})
 
 
 # --- broker portal (issue 11) --------------------------------------------------------------------

@@ -826,6 +826,9 @@ class MutationBatch(models.Model):
     filename = models.CharField(_("nom du fichier"), max_length=200, blank=True)
     total_rows = models.PositiveIntegerField(_("lignes"), default=0)
     processed_rows = models.PositiveIntegerField(_("lignes vérifiées"), default=0)
+    # When the check last showed progress: a check that stopped moving (its worker died) is
+    # started again (policies.tasks.mutation_batches_resume).
+    progress_at = models.DateTimeField(_("dernier progrès le"), null=True, blank=True)
     valid_count = models.PositiveIntegerField(_("lignes valables"), default=0)
     error_count = models.PositiveIntegerField(_("erreurs"), default=0)
     failure = models.CharField(_("motif du refus du fichier"), max_length=40, blank=True)

@@ -13,10 +13,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.duties import holds
 from accounts.models import Membership, OutboxMessage, SecurityEvent, User
 from accounts.services import message_queue, security_event_record
 
@@ -272,6 +274,11 @@ def change_request_approve(*, change: ChangeRequest, by: User) -> ChangeRequest:
         )
     _refuse_own_request(change, by)
     if change.kind == ChangeRequest.Kind.BANK_ACCOUNT:
+        if not holds(by, "approve_bank_change"):
+            raise FourEyesError(
+                _("Un changement de compte bancaire est approuvé par un·e superviseur·e "
+                  "(droit « approuver un changement de coordonnées bancaires »).")
+            )
         change.data = _clean_bank_account(change.data)
     person = InsuredPerson.objects.select_for_update().get(pk=change.person_id)
     # Only the fields of this kind of request: an "address" change never carries an IBAN.
@@ -283,22 +290,73 @@ def change_request_approve(*, change: ChangeRequest, by: User) -> ChangeRequest:
     change.approved_by, change.approved_at = by, timezone.now()
     change.save(update_fields=["status", "approved_by", "approved_at"])
     ChangeRequestEvent.objects.create(change_request=change, status=RequestStatus.DONE, by=by)
+    dashboard_touch(change.person_id)
+    request_decision_notify(
+        item=change, path=reverse("insured:change-detail", args=[change.pk]),
+        sms_text=BANK_CHANGED_SMS if change.kind == ChangeRequest.Kind.BANK_ACCOUNT else None,
+    )
     return change
+
+
+REASON_MAX = 2000
+
+
+def reason_clean(reason: str | None) -> str:
+    """A rejection's reason, shown to the person: required, at most 2000 characters."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Indiquez le motif du refus."))
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            _("Le motif ne peut pas dépasser %(max)s caractères.") % {"max": REASON_MAX})
+    return reason
 
 
 @transaction.atomic
 def change_request_reject(*, change: ChangeRequest, by: User, reason: str) -> ChangeRequest:
-    if not reason.strip():
-        raise ValidationError(_("Indiquez le motif du refus."))
+    reason = reason_clean(reason)
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
     if change.status in (RequestStatus.DONE, RequestStatus.REJECTED):
         raise ValidationError(_("Cette demande est déjà clôturée."))
-    change.status, change.reason = RequestStatus.REJECTED, reason.strip()
+    change.status, change.reason = RequestStatus.REJECTED, reason
     change.save(update_fields=["status", "reason"])
     ChangeRequestEvent.objects.create(
         change_request=change, status=RequestStatus.REJECTED, by=by, note=change.reason
     )
+    dashboard_touch(change.person_id)
+    request_decision_notify(item=change,
+                            path=reverse("insured:change-detail", args=[change.pk]))
     return change
+
+
+BANK_CHANGED_SMS = _("Le compte de versement de votre rente a été modifié. Si ce n'est pas vous "
+                     "qui l'avez demandé, appelez-nous.")
+
+
+def request_decision_notify(*, item: Any, path: str,
+                            sms_text: Any = None) -> list[OutboxMessage]:
+    """The person's users learn that their request (change of personal data, request from a
+    simulation) was carried out or refused: an e-mail in their language with the case number
+    and a link, no personal data and not the reason (support's free text; the portal shows it).
+    A new bank account is also told by SMS, like its request was."""
+    sent = []
+    for user in users_of_person(item.person):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            body = render_to_string("emails/request_decision.txt", {
+                "case": item.case_number, "kind": item.get_kind_display(),
+                "done": item.status == RequestStatus.DONE,
+                "url": f"{settings.SITE_URL}{path}",
+            })
+            subject = gettext("Votre demande %(case)s : %(status)s") % {
+                "case": item.case_number, "status": item.get_status_display()}
+            sent.append(message_queue(channel=OutboxMessage.Channel.EMAIL,
+                                      recipient=user.email, subject=subject, body=body,
+                                      user=user))
+            if sms_text:
+                for number in _mobile_numbers(user):
+                    sent.append(message_queue(channel=OutboxMessage.Channel.SMS,
+                                              recipient=number, body=str(sms_text), user=user))
+    return sent
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -598,13 +656,11 @@ def mutation_book(*, mutation: Mutation, by: User) -> Mutation:
 
 @transaction.atomic
 def mutation_reject(*, mutation: Mutation, by: User, reason: str) -> Mutation:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Indiquez le motif du refus."))
+    reason = reason_clean(reason)
     locked = Mutation.objects.select_for_update().get(pk=mutation.pk)
     if locked.status not in Mutation.OPEN_STATUSES:
         raise MutationNotOpen(locked)
-    locked.status, locked.reason = Mutation.Status.REJECTED, reason[:2000]
+    locked.status, locked.reason = Mutation.Status.REJECTED, reason
     locked.decided_at = timezone.now()
     locked.save(update_fields=["status", "reason", "decided_at"])
     _mutation_event(locked, Mutation.Status.REJECTED, by, note=locked.reason)
@@ -680,10 +736,13 @@ def batch_create(*, employer: Employer, user: User, upload, purpose: str = "muta
 
 
 def batch_fail(*, batch: MutationBatch, code: str, params: dict | None = None) -> None:
+    """Only a check still under way fails: a second run of the same check (a task delivered
+    twice) that finds the file gone must not undo the first one's report."""
     batch.status, batch.failure = MutationBatch.Status.FAILED, code
     batch.errors = [[0, "", code, params or {}]]
-    batch.save(update_fields=["status", "failure", "errors"])
-    _batch_file_drop(batch)
+    if MutationBatch.objects.filter(pk=batch.pk, status=MutationBatch.Status.VALIDATING).update(
+            status=batch.status, failure=batch.failure, errors=batch.errors):
+        _batch_file_drop(batch)
 
 
 def _batch_file_drop(batch: MutationBatch) -> None:
@@ -694,12 +753,17 @@ def _batch_file_drop(batch: MutationBatch) -> None:
 
 def batch_validate(*, batch_id: int) -> MutationBatch:
     """Read and check every row (the Celery task runs this for large files); the progress is
-    written as it goes so that the page can show it."""
+    written as it goes so that the page can show it.
+
+    Restartable: nothing but the progress is written before the end and the file is kept until
+    then, so a check whose worker died is simply run again from the start; the report is
+    written only if the batch is still being checked (a duplicate run changes nothing)."""
     from . import mutations as rules
 
     batch = MutationBatch.objects.get(pk=batch_id)
     if batch.status != MutationBatch.Status.VALIDATING:
         return batch
+    MutationBatch.objects.filter(pk=batch.pk).update(progress_at=timezone.now())
     try:
         with batch.file.open("rb") as handle:
             table = rules.read_table(handle, size=batch.file.size)
@@ -713,7 +777,8 @@ def batch_validate(*, batch_id: int) -> MutationBatch:
     checker = rules.MutationChecker(employer_id=batch.employer_id)
 
     def progress(done: int) -> None:
-        MutationBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+        MutationBatch.objects.filter(pk=batch.pk).update(processed_rows=done,
+                                                         progress_at=timezone.now())
 
     only_kind = Mutation.Kind.SALARY if batch.purpose == MutationBatch.Purpose.DECLARATION \
         else None
@@ -725,8 +790,13 @@ def batch_validate(*, batch_id: int) -> MutationBatch:
     batch.rows, batch.errors = outcome.valid, outcome.errors
     batch.valid_count, batch.error_count = len(outcome.valid), outcome.error_count
     batch.status = MutationBatch.Status.READY
-    batch.save(update_fields=["total_rows", "processed_rows", "rows", "errors", "valid_count",
-                              "error_count", "status"])
+    written = MutationBatch.objects.filter(
+        pk=batch.pk, status=MutationBatch.Status.VALIDATING,
+    ).update(total_rows=batch.total_rows, processed_rows=batch.processed_rows, rows=batch.rows,
+             errors=batch.errors, valid_count=batch.valid_count, error_count=batch.error_count,
+             status=batch.status, progress_at=timezone.now())
+    if not written:  # another run of the same check finished first, or the file was discarded
+        return MutationBatch.objects.get(pk=batch.pk)
     _batch_file_drop(batch)
     return batch
 

@@ -9,11 +9,14 @@ A bad value stops start-up with a message naming the variable.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from portals.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,6 +71,24 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 elif not DEBUG and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters when DEBUG is off")
+elif not DEBUG and SECRET_KEY.startswith("change-me"):
+    raise ImproperlyConfigured("SECRET_KEY is still the placeholder of .env.example")
+# Rotation: the previous keys, still accepted for sessions and signed values (Django) while
+# everything new is signed with SECRET_KEY. Comma-separated. README.md, "Operations".
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+# The key of the keyed hashes of registration, e-mail, SMS and backup codes (accounts.models.
+# hash_code): SECRET_KEY unless set. New codes are hashed with it; a code is also accepted under
+# each key of CODE_HASH_KEY_FALLBACKS (by default SECRET_KEY_FALLBACKS when CODE_HASH_KEY follows
+# SECRET_KEY), so a rotation does not invalidate codes already printed or sent.
+_code_key = os.environ.get("CODE_HASH_KEY", "").strip()
+CODE_HASH_KEY = _code_key or SECRET_KEY
+if not DEBUG and len(CODE_HASH_KEY) < 50:
+    raise ImproperlyConfigured("CODE_HASH_KEY must be at least 50 characters when DEBUG is off")
+CODE_HASH_KEY_FALLBACKS = (
+    env_list("CODE_HASH_KEY_FALLBACKS", [])
+    if os.environ.get("CODE_HASH_KEY_FALLBACKS", "").strip() or _code_key
+    else list(SECRET_KEY_FALLBACKS)
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -94,6 +115,14 @@ FUND_PHONE = os.environ.get("FUND_PHONE", "+41 21 555 66 80").strip()
 FUND_EMAIL = os.environ.get("FUND_EMAIL", "clients@alpina-pension.example").strip()
 if not FUND_NAME:
     raise ImproperlyConfigured("FUND_NAME must not be empty: every letter and page shows it")
+# The canton whose public holidays are not working days (the support's work queues count the
+# age of an item in working days).
+FUND_CANTON = os.environ.get("FUND_CANTON", "VD").strip().upper()
+if FUND_CANTON not in {
+    "AG", "AI", "AR", "BE", "BL", "BS", "FR", "GE", "GL", "GR", "JU", "LU", "NE", "NW", "OW",
+    "SG", "SH", "SO", "SZ", "TG", "TI", "UR", "VD", "VS", "ZG", "ZH",
+}:
+    raise ImproperlyConfigured("FUND_CANTON must be a canton's two-letter code, e.g. VD")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -122,6 +151,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response (redirects and errors too) and every log line carry the request id.
+    "portals.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -182,9 +213,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Redis down: pages are served without the cache instead of failing (portals/cache.py).
+    CACHES = {"default": {"BACKEND": "portals.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -267,6 +297,20 @@ if any(_twilio) and not all(_twilio):
         "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER must be set together"
     )
 SMS_BACKEND = "twilio" if all(_twilio) else "console"
+# Where Twilio's REST API is reached (empty = https://api.twilio.com): a fake Twilio on loopback
+# in CI (.ci/prod-smoke), or an egress proxy. Plain http only to a loopback address: the
+# requests carry the auth token.
+TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "").strip().rstrip("/")
+if TWILIO_API_BASE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _base = _urlsplit(TWILIO_API_BASE_URL)
+    if not _base.hostname or _base.path or _base.scheme not in ("https", "http") or (
+        _base.scheme == "http" and _base.hostname not in ("127.0.0.1", "localhost", "::1")
+    ):
+        raise ImproperlyConfigured(
+            "TWILIO_API_BASE_URL must be https://host[:port] (http:// only on 127.0.0.1 or "
+            f"localhost), not {TWILIO_API_BASE_URL!r}")
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 if EMAIL_URL:
@@ -360,17 +404,18 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Even with LOG_LEVEL=DEBUG: the template engine logs a missing variable at DEBUG with the
-    # whole context of the page (backup codes, a TOTP key being set up), the database layer
-    # every query with its parameters.
-    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"},
-                "django.template": {"level": "INFO"}},
-}
+# One line per event on stdout, each with the id of the request (or of the request that enqueued
+# the Celery task): JSON objects in production, text on a laptop (portals/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=LOG_LEVEL)
+if LOG_FORMAT == "json":
+    logging.captureWarnings(True)  # Python warnings as JSON lines too
 LOGIN_URL_PATH = "/account/login/"
 FORMAT_MODULE_PATH = ["portals.formats"]
 # Lockout is per account (issue: 10 consecutive failures). Locking by IP as well would lock out a
@@ -380,4 +425,6 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "accounts.tasks.housekeeping", "schedule": 60.0},
     "policies-housekeeping": {"task": "policies.tasks.housekeeping", "schedule": 24 * 3600.0},
+    "mutation-batches-resume": {"task": "policies.tasks.mutation_batches_resume",
+                                "schedule": 60.0},
 }

@@ -81,7 +81,16 @@ def terms(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness for load balancers and the compose healthchecks.
+
+    200 when the database, the cache and the Celery broker answer, else 503; `checks` names each
+    ("ok", "down", or "eager" when tasks run in the web process). `?workers=1` also asks the
+    Celery workers for a ping: the answer is then 503 unless at least one worker replies, and
+    `workers` gives how many did (the web healthcheck leaves it out, so web stays up while the
+    workers restart; a monitor of the whole stack asks for it).
+    """
     checks: dict[str, str] = {}
+    body: dict = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -95,9 +104,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         logger.exception("healthz: cache")
         checks["cache"] = "down"
+    want_workers = request.GET.get("workers") == "1"
     if settings.CELERY_TASK_ALWAYS_EAGER:
         checks["broker"] = "eager"
-        checks["workers"] = "eager"
+        if want_workers:
+            checks["workers"] = "eager"
     else:
         from portals.celery import app
 
@@ -108,12 +119,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception:
             logger.exception("healthz: broker")
             checks["broker"] = "down"
-        if request.GET.get("workers") == "1" and checks["broker"] == "ok":
-            replies = app.control.ping(timeout=1.0) or []
-            checks["workers"] = str(len(replies))
-    healthy = all(checks[k] in ("ok", "eager") for k in ("database", "cache", "broker"))
+        if want_workers:
+            replies = []
+            if checks["broker"] == "ok":
+                try:
+                    replies = app.control.ping(timeout=1.0) or []
+                except Exception:
+                    logger.exception("healthz: workers")
+            body["workers"] = len(replies)
+            checks["workers"] = "ok" if replies else "down"
+            if not replies:
+                logger.warning("healthz: no Celery worker answered the ping")
+    healthy = all(value in ("ok", "eager") for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "down", "checks": checks, **body},
+        status=200 if healthy else 503,
     )
 
 
@@ -130,7 +150,25 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
 def error_500(request: HttpRequest) -> HttpResponse:
+    """The server error page; a lost database connection is a 503 that says to retry soon.
+
+    Django closes a connection that failed at the end of the request, so the next request
+    connects again: no restart is needed once the database answers. A request's writes run in
+    a transaction (services), so nothing half-written stays behind.
+    """
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        # The page needs no database: no user, no session, no navigation.
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     return render(request, "500.html", status=500)
 
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import SecureModelAdmin
-from policies.models import RequestStatus
+from accounts.admin_queue import AgeFilter, CompanyFilter, QueueStateFilter, WorkQueueAdmin
+from policies.models import OPEN_REQUEST_STATUSES, RequestStatus
 
 from . import models, services
 
@@ -34,46 +34,33 @@ class ServiceRequestEventInline(admin.TabularInline):
         return False
 
 
-class ServiceRequestAdminForm(forms.ModelForm):
-    new_status = forms.ChoiceField(
-        label=_("Nouveau statut"), required=False,
-        choices=[("", "—")] + [(s.value, s.label) for s in RequestStatus if s != "received"],
-    )
-    note = forms.CharField(
-        label=_("Motif (obligatoire pour un refus, visible par la personne)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    class Meta:
-        model = models.ServiceRequest
-        fields = ()
-
-    def clean(self):
-        data = super().clean()
-        status = data.get("new_status")
-        if status:
-            if status not in services.ALLOWED_TRANSITIONS.get(self.instance.status, set()):
-                self.add_error("new_status", _("Ce changement de statut n'est pas possible."))
-            if status == RequestStatus.REJECTED and not (data.get("note") or "").strip():
-                self.add_error("note", _("Indiquez le motif du refus."))
-        return data
-
-
 @admin.register(models.ServiceRequest)
-class ServiceRequestAdmin(SecureModelAdmin):
-    form = ServiceRequestAdminForm
-    list_display = ("case_number", "person", "kind", "status", "created_at")
-    list_filter = ("status", "kind")
+class ServiceRequestAdmin(WorkQueueAdmin):
+    """The queue of requests made from a saved simulation (buy-in, home-ownership withdrawal,
+    retirement): take one in hand, mark it done or reject it with a reason; the person is told
+    of the decision."""
+
+    queue_duty = "book_change_request"
+    audit_views = True  # the page shows a person's simulation figures
+    open_statuses = OPEN_REQUEST_STATUSES
+    company_path = "person__contract__employer"
+    list_display = ("case_number", "person", "kind", "status", "created_at", "waiting")
+    list_filter = (QueueStateFilter, AgeFilter, "kind", CompanyFilter)
     search_fields = ("case_number", "person__last_name", "person__ahv_number")
     list_select_related = ("person",)
-    readonly_fields = ("case_number", "person", "kind", "simulation", "status", "reason",
-                       "submitted_by", "created_at", "simulation_summary")
-    fields = ("case_number", "person", "kind", "simulation", "simulation_summary", "status",
-              "reason", "submitted_by", "created_at", "new_status", "note")
+    fields = readonly_fields = ("case_number", "person", "kind", "simulation",
+                                "simulation_summary", "status", "reason", "submitted_by",
+                                "created_at")
     inlines = [ServiceRequestEventInline]
+    actions = ["take", "complete", "reject"]
+    queue_buttons = {
+        "take": (RequestStatus.RECEIVED,),
+        "complete": OPEN_REQUEST_STATUSES,
+        "reject": OPEN_REQUEST_STATUSES,
+    }
 
-    def has_add_permission(self, request):
-        return False
+    def queue_label(self) -> str:
+        return gettext("Demandes issues des simulations")
 
     @admin.display(description=_("Résultat de la simulation"))
     def simulation_summary(self, obj):
@@ -84,13 +71,37 @@ class ServiceRequestAdmin(SecureModelAdmin):
                 "max_buy_in", "max_withdrawal")
         return ", ".join(f"{k}: {result[k]}" for k in keys if result.get(k) is not None)
 
-    def save_model(self, request, obj, form, change):
-        status = form.cleaned_data.get("new_status")
-        if status:
-            try:
-                services.service_request_transition(
-                    request=obj, status=status, by=request.user,
-                    reason=form.cleaned_data.get("note", ""),
-                )
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
+    def _transition(self, status: str):
+        def run(obj, by, reason=""):
+            return services.service_request_transition(request=obj, status=status, by=by,
+                                                       reason=reason)
+        return run
+
+    @admin.action(description=_("Prendre en charge (en traitement)"), permissions=["queue"])
+    def take(self, request, queryset):
+        return self.queue_decide(
+            request, queryset, name="service_request_take",
+            service=self._transition(RequestStatus.IN_PROGRESS),
+            done=lambda n: ngettext("%(n)d demande en traitement.",
+                                    "%(n)d demandes en traitement.", n) % {"n": n})
+
+    @admin.action(description=_("Terminer : demande traitée (la personne est avertie)"),
+                  permissions=["queue"])
+    def complete(self, request, queryset):
+        return self.queue_decide(
+            request, queryset, name="service_request_complete",
+            service=self._transition(RequestStatus.DONE),
+            done=lambda n: ngettext("%(n)d demande terminée ; la personne est avertie.",
+                                    "%(n)d demandes terminées ; les personnes sont averties.",
+                                    n) % {"n": n})
+
+    @admin.action(description=_("Refuser avec un motif…"), permissions=["queue"])
+    def reject(self, request, queryset):
+        return self.queue_decide(
+            request, queryset, name="service_request_reject", needs_reason=True,
+            title=gettext("Refuser des demandes"),
+            intro=gettext("La personne voit le motif dans son espace et reçoit un e-mail."),
+            service=self._transition(RequestStatus.REJECTED),
+            done=lambda n: ngettext("%(n)d demande refusée ; la personne est avertie.",
+                                    "%(n)d demandes refusées ; les personnes sont averties.",
+                                    n) % {"n": n})

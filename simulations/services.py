@@ -9,13 +9,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policies.dashboard_cache import dashboard_touch
 from policies.models import Certificate, InsuredPerson, RequestStatus
 from policies.models import Plan as PlanModel
-from policies.services import case_number_new
+from policies.services import case_number_new, reason_clean, request_decision_notify
 
 from . import engine
 from .models import ServiceRequest, ServiceRequestEvent, Simulation
@@ -331,21 +332,31 @@ ALLOWED_TRANSITIONS = {
 }
 
 
-def service_request_transition(*, request, status: str, by=None, reason: str = ""):
+class ServiceRequestClosed(ValidationError):
+    """Decided meanwhile (by a colleague): nothing is done twice."""
 
-    if status not in ALLOWED_TRANSITIONS.get(request.status, set()):
+
+def service_request_transition(*, request, status: str, by=None, reason: str = ""):
+    """Support moves a request on its timeline (received -> in progress -> done | rejected,
+    with a reason). The row lock makes two colleagues deciding at once decide it once; the
+    person is told of the decision (done or rejected) by e-mail, in their language."""
+    if status not in {s for targets in ALLOWED_TRANSITIONS.values() for s in targets}:
         raise ValidationError(_("Ce changement de statut n'est pas possible."))
-    if status == RequestStatus.REJECTED and not reason.strip():
-        raise ValidationError(_("Indiquez le motif du refus."))
+    reason = reason_clean(reason) if status == RequestStatus.REJECTED else ""
     with transaction.atomic():
-        ServiceRequest.objects.filter(pk=request.pk).update(
-            status=status, reason=reason.strip() if status == RequestStatus.REJECTED else ""
-        )
-        request.status = status
-        dashboard_touch(request.person_id)
-        if status == RequestStatus.REJECTED:
-            request.reason = reason.strip()
-        ServiceRequestEvent.objects.create(
-            request=request, status=status, by=by, note=reason.strip()
-        )
-    return request
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        if status not in ALLOWED_TRANSITIONS.get(locked.status, set()):
+            if locked.status in (RequestStatus.DONE, RequestStatus.REJECTED):
+                raise ServiceRequestClosed(
+                    _("Cette demande est déjà clôturée (%(status)s).")
+                    % {"status": locked.get_status_display()})
+            raise ValidationError(_("Ce changement de statut n'est pas possible."))
+        locked.status, locked.reason = status, reason
+        locked.save(update_fields=["status", "reason"])
+        ServiceRequestEvent.objects.create(request=locked, status=status, by=by, note=reason)
+        dashboard_touch(locked.person_id)
+        if status in (RequestStatus.DONE, RequestStatus.REJECTED):
+            request_decision_notify(item=locked,
+                                    path=reverse("insured:request-detail", args=[locked.pk]))
+    request.status, request.reason = locked.status, locked.reason
+    return locked

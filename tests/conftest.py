@@ -132,11 +132,13 @@ def broker(terms, agency):
 
 
 SUPPORT_APPS = ("accounts", "policies", "simulations")
+# The duties of the older generic group (the admin's lost-phone and unlock actions check them).
+SUPPORT_DUTIES = ("find_person", "request_factor_reset", "unlock_account")
 
 
 def support_group():
     """The rights support works with: view, add and change the portal's models (never delete),
-    and read the login lockouts (axes)."""
+    read the login lockouts (axes), and the client centre's duties on accounts."""
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
@@ -144,6 +146,7 @@ def support_group():
     group.permissions.set(Permission.objects.filter(
         Q(content_type__app_label__in=SUPPORT_APPS, codename__regex=r"^(view|add|change)_")
         | Q(content_type__app_label="axes", codename__startswith="view_")
+        | Q(content_type__app_label="accounts", codename__in=SUPPORT_DUTIES)
     ))
     return group
 

@@ -50,3 +50,31 @@ def pdf_pages_text(pdf: bytes) -> list[str]:
         if lines:
             pages.append("\n".join(lines))
     return pages
+
+
+_PLACED = re.compile(
+    rb"/F\d+ (?P<size>[\d.]+) Tf|1 0 0 1 (?P<x>[-\d.]+) (?P<y>[-\d.]+) Tm \((?P<text>(?:\\.|[^\\)])*)\) Tj",
+    re.S,
+)
+
+
+def pdf_placed_text(pdf: bytes) -> list[list[tuple[float, float, float, str]]]:
+    """Per content stream, each string drawn with reportlab's drawString: (x, y, font size,
+    text), in points from the page's bottom-left corner."""
+    pages = []
+    for match in _STREAM.finditer(pdf):
+        try:
+            content = _inflate(match.group("dict"), match.group("data").rstrip(b"\r\n"))
+        except (ValueError, zlib.error):
+            continue
+        size = 0.0
+        placed = []
+        for op in _PLACED.finditer(content):
+            if op.group("size") is not None:
+                size = float(op.group("size"))
+            else:
+                placed.append((float(op.group("x")), float(op.group("y")), size,
+                               _unescape(op.group("text"))))
+        if placed:
+            pages.append(placed)
+    return pages

@@ -60,7 +60,8 @@ class Migration(migrations.Migration):
     ]
 
 
-# The audit trail refuses UPDATE and DELETE in the database itself, for everybody.
+# On PostgreSQL the audit trail refuses UPDATE and DELETE in the database itself, for everybody
+# (TRUNCATE, which retention and the test runner's flush use, fires no row trigger).
 PG_TRIGGER = """
 CREATE OR REPLACE FUNCTION accounts_adminaudit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -74,34 +75,16 @@ PG_DROP = """
 DROP TRIGGER IF EXISTS accounts_adminaudit_no_update ON accounts_adminaudit;
 DROP FUNCTION IF EXISTS accounts_adminaudit_append_only();
 """
-SQLITE_TRIGGERS = [
-    "CREATE TRIGGER accounts_adminaudit_no_update BEFORE UPDATE ON accounts_adminaudit "
-    "BEGIN SELECT RAISE(ABORT, 'accounts_adminaudit is append-only'); END;",
-    "CREATE TRIGGER accounts_adminaudit_no_delete BEFORE DELETE ON accounts_adminaudit "
-    "BEGIN SELECT RAISE(ABORT, 'accounts_adminaudit is append-only'); END;",
-]
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS accounts_adminaudit_no_update;",
-    "DROP TRIGGER IF EXISTS accounts_adminaudit_no_delete;",
-]
-
-
 def _triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    # PostgreSQL only (production). The embedded SQLite database relies on the model's refusal:
+    # a trigger there would also refuse the row-by-row flush of the test runner.
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_TRIGGER, params=None)
-    elif vendor == "sqlite":
-        for sql in SQLITE_TRIGGERS:
-            schema_editor.execute(sql, params=None)
 
 
 def _drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_DROP, params=None)
-    elif vendor == "sqlite":
-        for sql in SQLITE_DROP:
-            schema_editor.execute(sql, params=None)
 
 
 def _duty_groups(apps, schema_editor):

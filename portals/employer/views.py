@@ -441,10 +441,12 @@ class UploadMixin(EmployerPortalMixin):
             employer=request.membership.employer, user=request.user, upload=upload,
             purpose=self.purpose, declaration=self.declaration())
         if rows > rules.ASYNC_ROWS:
+            from accounts.publish import publish
             from policies.tasks import mutation_batch_validate
 
             MutationBatch.objects.filter(pk=batch.pk).update(total_rows=rows)
-            transaction.on_commit(lambda: mutation_batch_validate.delay(batch.pk))
+            # Redis down: the check starts once it is back (mutation_batches_resume).
+            transaction.on_commit(lambda: publish(mutation_batch_validate, batch.pk))
         else:
             policy_services.batch_validate(batch_id=batch.pk)
         return batch, None

@@ -35,13 +35,15 @@ CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 
 
 def _staff(email: str, *, supervisor: bool = False) -> User:
-    """A support colleague who is not a superuser: view and change accounts and policies."""
+    """A support colleague who is not a superuser: view and change accounts and policies, and
+    decide access requests."""
     user = f.UserFactory(email=email, is_staff=True)
     perms = Permission.objects.filter(
         content_type__app_label__in=["accounts", "policies"],
         codename__regex=r"^(view|change)_",
     )
     user.user_permissions.set(perms)
+    user.user_permissions.add(Permission.objects.get(codename="decide_access_request"))
     if supervisor:
         user.user_permissions.add(
             Permission.objects.get(codename="confirm_existing_organisation")

@@ -32,7 +32,9 @@ def _ask(client, user, reason="Téléphone perdu, appel du 3.2."):
 
 
 def _decide(client, reset_request, action):
-    return client.post(REQUESTS, {"action": action, "_selected_action": [reset_request.pk]},
+    # A refusal asks for its reason (intermediate page); here it is given at once.
+    return client.post(REQUESTS, {"action": action, "_selected_action": [reset_request.pk],
+                                  "post": "yes", "reason": "Pas de demande de la personne."},
                        follow=True)
 
 
@@ -50,11 +52,11 @@ def test_an_hr_admin_is_not_reset_by_one_person(client, support, hr_admin):
     assert event.detail["by"] == support.email
 
 
-def test_the_one_who_asked_cannot_approve(client, support, hr_admin):
-    _ask(login_verified(client, support), hr_admin)
+def test_the_one_who_asked_cannot_approve(client, supervisor, hr_admin):
+    factor_reset_request(user=hr_admin, by=supervisor, reason="Téléphone perdu.")
     pending = FactorResetRequest.objects.get()
 
-    response = _decide(client, pending, "approve_requests")
+    response = _decide(login_verified(client, supervisor), pending, "approve_requests")
 
     assert response["Content-Type"].startswith("text/html")
     assert "un·e autre collègue doit l&#x27;approuver" in response.content.decode()
@@ -62,32 +64,32 @@ def test_the_one_who_asked_cannot_approve(client, support, hr_admin):
     assert FactorResetRequest.objects.get().status == "pending"
 
 
-def test_a_second_colleague_approves_and_gets_the_letter(client, support, colleague, hr_admin):
+def test_a_second_colleague_approves_and_gets_the_letter(client, support, supervisor,
+                                                        supervisor2, hr_admin):
     _ask(login_verified(client, support), hr_admin)
     pending = FactorResetRequest.objects.get()
 
-    response = _decide(login_verified(Client(), colleague), pending, "approve_requests")
+    response = _decide(login_verified(Client(), supervisor), pending, "approve_requests")
 
     assert response["Content-Type"] == "application/pdf"
     assert list(devices_for_user(hr_admin, confirmed=None)) == []
     pending.refresh_from_db()
-    assert (pending.status, pending.decided_by) == ("approved", colleague)
+    assert (pending.status, pending.decided_by) == ("approved", supervisor)
     assert SecurityEvent.objects.filter(user=hr_admin, kind="factor_reset_approved").exists()
     reset = SecurityEvent.objects.get(user=hr_admin, kind="factor_reset")
     assert reset.detail["requested_by"] == support.email
     assert reset.detail["reason"] == "Téléphone perdu, appel du 3.2."
     assert RegistrationCode.objects.get().email == hr_admin.email  # the re-enrolment code
     # A second approval of the same request does nothing more.
-    again = _decide(login_verified(Client(), support_member("third@example.ch")), pending,
-                    "approve_requests")
-    assert "déjà été traitée" in again.content.decode()
+    again = _decide(login_verified(Client(), supervisor2), pending, "approve_requests")
+    assert "déjà traité" in again.content.decode()
     assert RegistrationCode.objects.count() == 1
 
 
-def test_a_rejected_request_resets_nothing(client, support, colleague, hr_admin):
+def test_a_rejected_request_resets_nothing(client, support, supervisor, hr_admin):
     _ask(login_verified(client, support), hr_admin)
     pending = FactorResetRequest.objects.get()
-    _decide(login_verified(Client(), colleague), pending, "reject_requests")
+    _decide(login_verified(Client(), supervisor), pending, "reject_requests")
     pending.refresh_from_db()
     assert pending.status == "rejected"
     assert list(devices_for_user(hr_admin))
@@ -103,17 +105,18 @@ def test_one_pending_request_per_account(client, support, colleague, hr_admin):
     assert FactorResetRequest.objects.count() == 1
 
 
-def test_a_staff_account_needs_two_superusers(client, support, colleague, superuser):
+def test_a_staff_account_needs_two_superusers(client, support, colleague, supervisor,
+                                              superuser):
     other_superuser = _make(f.UserFactory(email="boss@example.ch", is_staff=True,
                                           is_superuser=True))
     # Support cannot even ask for a colleague.
     response = _ask(login_verified(client, support), colleague)
     assert "superutilisateur·trice" in response.content.decode()
     assert not FactorResetRequest.objects.exists()
-    # A superuser asks; support may not approve; another superuser does.
+    # A superuser asks; a supervisor may not approve; another superuser does.
     _ask(login_verified(Client(), superuser), colleague)
     pending = FactorResetRequest.objects.get()
-    refused = _decide(login_verified(Client(), support), pending, "approve_requests")
+    refused = _decide(login_verified(Client(), supervisor), pending, "approve_requests")
     assert "superutilisateur·trice" in refused.content.decode()
     assert list(devices_for_user(colleague))
     approved = _decide(login_verified(Client(), other_superuser), pending, "approve_requests")

@@ -99,16 +99,42 @@ def test_email_goes_through_django_mail(mailoutbox):
     assert [m.to for m in mailoutbox] == [["claire@example.ch"]]
 
 
-def test_celery_task_retries_then_gives_up_with_the_row_still_pending(twilio, settings):
+def _run_in_worker(task, *args, retries: int):
+    """The task body as a worker runs it (not eager), at its `retries`-th retry."""
+    task.push_request(args=list(args), retries=retries, is_eager=False, called_directly=False)
+    try:
+        return task.run(*args)
+    finally:
+        task.pop_request()
+
+
+def test_a_worker_retries_a_429_then_gives_up_with_the_error_recorded(twilio, settings):
     from celery.exceptions import Retry
 
     from accounts.tasks import deliver_message
 
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     twilio.post(TWILIO_URL, json={"code": 20429}, status=429)
     message = _sms()
     with pytest.raises(Retry):
-        deliver_message.apply(args=[message.pk], throw=True)
+        _run_in_worker(deliver_message, message.pk, retries=0)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert _run_in_worker(deliver_message, message.pk, retries=5) == "failed"
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 2)
+    assert message.error == "twilio 429 (20429)"
+    assert len(twilio.calls) == 2
+
+
+def test_in_eager_mode_nobody_retries_so_a_429_fails_at_once(twilio):
+    from accounts.tasks import deliver_message
+
+    twilio.post(TWILIO_URL, json={"code": 20429}, status=429)
+    message = _sms()
+    assert deliver_message.apply(args=[message.pk], throw=True).get() == "failed"
+    message.refresh_from_db()
+    assert message.status == "failed" and message.error == "twilio 429 (20429)"
 
 
 def test_housekeeping_requeues_a_lost_row_and_expires_an_old_code():
@@ -171,3 +197,17 @@ def test_housekeeping_drops_ended_sessions_and_their_list_rows(insured):
     assert PortalSession.objects.filter(user=insured).count() == 1
     assert UserSession.objects.filter(user=insured).count() == 1
     assert live.get("/profile/").status_code == 200
+
+
+def test_a_code_the_queue_refused_fails_with_its_text_erased_and_a_notice_waits(twilio):
+    from accounts.outbox import REDACTED, message_not_queued
+
+    code = _sms(expires_at=timezone.now() + timedelta(minutes=2))
+    notice = _sms(body="Votre mot de passe a été modifié.")
+    assert message_not_queued(message_id=code.pk, reason="queue unavailable")
+    assert not message_not_queued(message_id=notice.pk, reason="queue unavailable")
+    code.refresh_from_db()
+    notice.refresh_from_db()
+    assert (code.status, code.error, code.body) == ("failed", "queue unavailable", REDACTED)
+    assert notice.status == "pending"  # housekeeping queues it once Redis is back
+    assert len(twilio.calls) == 0

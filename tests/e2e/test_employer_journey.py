@@ -48,7 +48,7 @@ def _no_sideways_scroll(page, name):
 
 
 def test_overview_search_upload_report_submit_and_follow_the_booking(
-        page, chromium, live_server, company, hr_admin, support, tmp_path):
+        page, chromium, live_server, company, hr_admin, account_manager, tmp_path):
     contract, favre = company
     login(page, hr_admin, PASSWORD)
     page.wait_for_url("**/employer/")
@@ -92,12 +92,12 @@ def test_overview_search_upload_report_submit_and_follow_the_booking(
 
     admin = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-CH",
                                  base_url=live_server.url).new_page()
-    login(admin, support, PASSWORD)
+    login(admin, account_manager, PASSWORD)
     admin.goto(f"/admin/policies/mutation/?q={mutation_case}")
     admin.locator("input[name='_selected_action']").first.check()
     admin.select_option("select[name='action']", "book")
     admin.locator("button[name='index']").click()
-    admin.get_by_text("1 enregistrée(s)").wait_for()
+    admin.get_by_text("1 mutation enregistrée").wait_for()
     shot(admin, "employer-mutation-admin-1280")
     admin.context.close()
 

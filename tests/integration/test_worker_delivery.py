@@ -6,62 +6,14 @@ this); the worker process is started here against the test database.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import json
 import time
-from pathlib import Path
-
-import pytest
-from django.conf import settings
-from django.db import connection
 
 from accounts.models import OutboxMessage
 from accounts.services import message_queue
-from portals.celery import app
+from tests.stack import needs_stack
 
-ROOT = Path(__file__).resolve().parents[2]
-
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        os.environ.get("CELERY_WORKER_TESTS") != "1" or not settings.REDIS_URL
-        or not settings.IS_POSTGRES,
-        reason="needs CELERY_WORKER_TESTS=1, PostgreSQL and Redis (see .ci/run)",
-    ),
-]
-
-
-@pytest.fixture
-def worker(transactional_db, tmp_path):
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = (
-        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env["CELERY_TASK_ALWAYS_EAGER"] = "0"
-    log = tmp_path / "worker.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portals", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
-         "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if app.control.ping(timeout=0.5):
-                break
-            assert process.poll() is None, log.read_text()
-        else:
-            pytest.fail("worker did not answer within 30 s:\n" + log.read_text())
-        yield log
-    finally:
-        app.conf.task_always_eager = previous
-        process.terminate()
-        process.wait(timeout=20)
+pytestmark = needs_stack
 
 
 def _wait_for(message: OutboxMessage, status: str, seconds: float = 30) -> OutboxMessage:
@@ -84,10 +36,39 @@ def test_a_real_worker_sends_the_sms_once(worker):
     # The same task delivered twice (at-least-once broker) must not send again.
     from accounts.tasks import deliver_message
 
-    result = deliver_message.delay(message.pk)
+    result = deliver_message.apply_async((message.pk,), ignore_result=False)
     # disable_sync_subtasks: earlier eager tests in this process may leave Celery believing it
     # is inside a task; this test is a client waiting for a worker, not a task.
     assert result.get(timeout=20, disable_sync_subtasks=False) == "skipped"
     message.refresh_from_db()
     assert message.attempts == 1
     assert worker.read_text().count("Votre code: 447683") == 1
+
+
+def test_healthz_counts_the_real_worker(worker, client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = client.get("/healthz?workers=1")
+    assert response.status_code == 200, response.content
+    assert response.json()["workers"] == 1
+
+
+def test_the_worker_logs_with_the_request_id_of_the_request_that_queued_the_task(worker):
+    from portals.request_id import request_id_var
+
+    token = request_id_var.set("it-request-0000000001")
+    try:  # as inside a request: the task is published when the transaction commits
+        message = message_queue(channel="sms", recipient="+41791234568", body="Votre code: 1")
+    finally:
+        request_id_var.reset(token)
+    assert _wait_for(message, "sent").status == "sent", worker.read_text()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        entries = [json.loads(line) for line in worker.read_text().splitlines()
+                   if line.startswith("{")]
+        tagged = [e for e in entries if e["request_id"] == "it-request-0000000001"]
+        if tagged:
+            break
+        time.sleep(0.1)
+    assert tagged, worker.read_text()
+    assert {e["task"] for e in tagged} == {"accounts.tasks.deliver_message"}
+    assert any("SMS to +41791234568" in e["message"] for e in tagged)

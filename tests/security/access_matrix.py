@@ -32,6 +32,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from accounts.duties import holds
 from accounts.models import Membership
 from portals.access import PortalMixin, VerifiedMixin, capabilities_of
 from tests.security.world import ANONYMOUS, UNVERIFIED, World
@@ -204,15 +205,18 @@ ADMIN_CUSTOM: dict[str, Callable] = {
     "admin:accounts_terms_draft": lambda ma, request, obj: ma.has_add_permission(request),
     "admin:accounts_registrationcode_issue":
         lambda ma, request, obj: ma.has_add_permission(request),
-    "admin:accounts_accessrequest_approve":
-        lambda ma, request, obj: ma.has_change_permission(request),
-    "admin:accounts_accessrequest_reject":
-        lambda ma, request, obj: ma.has_change_permission(request),
-    "admin:accounts_accessrequest_confirm": lambda ma, request, obj: (
-        ma.has_change_permission(request)
-        and request.user.has_perm("accounts.confirm_existing_organisation")),
+    "admin:accounts_accessrequest_confirm": lambda ma, request, obj: holds(
+        request.user, "confirm_existing_organisation"),
     "admin:accounts_user_invite": lambda ma, request, obj: request.user.is_superuser,
+    "admin:accounts_bulkletterjob_progress": lambda ma, request, obj: _may_download(request, obj),
+    "admin:accounts_bulkletterjob_download": lambda ma, request, obj: _may_download(request, obj),
 }
+
+
+def _may_download(request, job) -> bool:
+    from accounts.bulk_letters import may_download
+
+    return may_download(job=job, user=request.user)
 # Answered 404 to everybody, logged in or not (Django's password form of UserAdmin, unmounted).
 ADMIN_NOT_FOUND_ROUTES = {"admin/accounts/user/<id>/password/"}
 
@@ -287,6 +291,16 @@ class AccessMatrix:
             return all(p in PORTAL_ARGS.get(entry.key, {})
                        or p in PORTAL_LITERALS.get(entry.key, {}) for p in entry.params)
         return False
+
+    def entry_for(self, path: str) -> Entry | None:
+        """The entry a concrete path resolves to (where an admin redirect leads)."""
+        from django.urls import Resolver404, resolve
+
+        try:
+            route = resolve(path.partition("?")[0]).route
+        except Resolver404:
+            return None
+        return next((e for e in self.entries if e.route == route), None)
 
     def unclassified(self) -> list[str]:
         return sorted(e.key for e in self.entries if not self.classified(e))
@@ -417,8 +431,6 @@ class AccessMatrix:
         else:
             duty = getattr(entry.callback, "required_duty", None)
             if duty:
-                from accounts.duties import holds
-
                 allowed = holds(user, duty)
                 kind = f"duty {duty}"
             else:

@@ -19,6 +19,7 @@ from tests.security.access_matrix import (
     DENIED,
     AccessMatrix,
     Expect,
+    Target,
     judge,
     url_entries,
 )
@@ -123,7 +124,12 @@ class Sweep:
                     self.posted[key] = (target.obj, _state(stored))
             response = client.post(target.path, {})
         if expect.follow:
-            response = self.follow_admin(client, persona, target.path, response)
+            response, path = self.follow_admin(client, persona, target.path, response)
+            leads_to = self.matrix.entry_for(path) if path != target.path else None
+            if leads_to is not None and leads_to is not entry:
+                # An admin page that hands over to another one: that page's rule answers.
+                entry, target = leads_to, Target(path, obj=target.obj)
+                expect = self.matrix.expect(persona, entry, target)
         self.cells += 1
         self.outcomes[expect.outcome] += 1
         self.foreign += expect.foreign
@@ -144,16 +150,17 @@ class Sweep:
 
     @staticmethod
     def follow_admin(client, persona, path, response):
-        """Inside the admin a redirect to another admin page (add -> issuing form, object ->
-        change page) is judged by where it leads."""
+        """Inside the admin a redirect to another admin page (add -> issuing form, a job's
+        change page -> its progress page) is judged by where it leads: (response, path)."""
         for _ in range(2):
             location = response.get("Location", "")
             if not (persona in STAFF_PERSONAS and path.startswith("/admin/")
                     and response.status_code in (301, 302) and location.startswith("/admin/")
                     and not location.startswith(("/admin/login/", "/admin/logout/"))):
                 break
+            path = location
             response = client.get(location)
-        return response
+        return response, path
 
     def check_names(self, persona, where, response) -> None:
         names = MUST_NOT_SEE.get(persona)

@@ -97,7 +97,7 @@ def test_a_qr_iban_recorded_in_the_admin_is_refused_at_approval(terms, insured_p
                                    data={"iban": "CH44 3199 9123 0008 8901 2"},
                                    effective_date=date(2026, 12, 1), recorded_by=first)
     change_request_validate(change=change, by=second)
-    third = _staff("e@fund.ch")
+    third = _staff("e@fund.ch", "approve_bank_change")  # a supervisor's right
     with pytest.raises(ValidationError, match="QR-IBAN"):
         change_request_approve(change=change, by=third)
     assert InsuredPerson.objects.get(pk=insured_person.pk).iban == ""

@@ -221,9 +221,9 @@ def test_an_invitation_does_not_work_on_someone_elses_account(client, superuser,
     assert RegistrationCode.objects.get().redeemed_at is None
 
 
-def test_an_issued_code_cannot_be_edited_into_a_staff_invitation(client, support,
+def test_an_issued_code_cannot_be_edited_into_a_staff_invitation(client, agent,
                                                                  insured_person):
-    login_verified(client, support)
+    login_verified(client, agent)
     client.post("/admin/accounts/registrationcode/issue/",
                 {"ahv_number": insured_person.ahv_number, "days": 90})
     code = RegistrationCode.objects.get()

@@ -17,9 +17,11 @@ from two_factor import views as two_factor_views
 from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts import reenrol, services
+from accounts.gateways import PHONE_TOKEN_VALIDITY
 from accounts.models import BackupCodeDevice
 from accounts.reauth import reauth_mark
 from accounts.selectors import (
+    sms_code_undelivered,
     support_contacts_for_user,
 )
 from accounts.services import SmsLimitExceeded
@@ -126,6 +128,10 @@ class LoginView(two_factor_views.LoginView):
             device = BackupCodeDevice.objects.filter(user=self.get_user()).first()
             context["backup_tokens"] = device.codes_left() if device else 0
             context["is_phone"] = isinstance(context.get("device"), PhoneDevice)
+            if context["is_phone"] and not self.sms_error:
+                context["sms_undelivered"] = sms_code_undelivered(
+                    number=context["device"].number.as_e164, user=self.get_user(),
+                    within=PHONE_TOKEN_VALIDITY)
         context["sms_error"] = self.sms_error
         context["support_contacts"] = support_contacts_for_user(None)
         return context

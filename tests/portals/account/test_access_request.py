@@ -88,16 +88,16 @@ def test_a_broker_request_takes_the_register_number(client):
 # --- support decides in the admin ---------------------------------------------------------------
 
 
-def test_support_approves_a_request_and_gets_the_letter(as_user, support, uid):
+def test_support_approves_a_request_and_gets_the_letter(as_user, account_manager, uid):
     access_request = _request(number=uid)
-    client = as_user(support)
+    client = as_user(account_manager)
     response = client.post(f"/admin/accounts/accessrequest/{access_request.pk}/approve/",
                            {"decision_note": "IDE vérifié"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     access_request.refresh_from_db()
-    assert access_request.status == "approved" and access_request.decided_by == support
+    assert access_request.status == "approved" and access_request.decided_by == account_manager
     assert access_request.decision_note == "IDE vérifié"
     employer = Employer.objects.get(uid=uid)
     assert access_request.employer == employer and employer.name == "Menuiserie Rochat SA"
@@ -109,41 +109,41 @@ def test_support_approves_a_request_and_gets_the_letter(as_user, support, uid):
     assert hash_code(plain) == code.code_hash
     assert "/register/code/" in mail.body
     event = SecurityEvent.objects.get(kind="access_decision")
-    assert event.user == support and event.detail["decision"] == "approved"
+    assert event.user == account_manager and event.detail["decision"] == "approved"
     assert plain not in str(event.detail)
     # The admin explains that the letter cannot be printed again.
     page = client.get("/admin/accounts/accessrequest/").content.decode()
     assert "ne pourra pas être réimprimé" in page
 
 
-def test_approval_links_an_existing_employer(as_user, support, employer):
+def test_approval_links_an_existing_employer(as_user, account_manager, employer):
     access_request = _request(number=employer.uid)
-    as_user(support).post(f"/admin/accounts/accessrequest/{access_request.pk}/approve/")
+    as_user(account_manager).post(f"/admin/accounts/accessrequest/{access_request.pk}/approve/")
     assert Employer.objects.count() == 1
     assert RegistrationCode.objects.get().employer == employer
 
 
-def test_approving_a_broker_request_creates_the_agency_grant(as_user, support):
+def test_approving_a_broker_request_creates_the_agency_grant(as_user, account_manager):
     access_request = _request(kind="broker", number="F 12345678")
-    as_user(support).post(f"/admin/accounts/accessrequest/{access_request.pk}/approve/")
+    as_user(account_manager).post(f"/admin/accounts/accessrequest/{access_request.pk}/approve/")
     agency = Agency.objects.get(register_number="F 12345678")
     code = RegistrationCode.objects.get()
     assert (code.kind, code.role, code.agency) == ("broker", "broker", agency)
 
 
-def test_a_request_is_decided_only_once(as_user, support, uid):
+def test_a_request_is_decided_only_once(as_user, account_manager, uid):
     access_request = _request(number=uid)
-    client = as_user(support)
+    client = as_user(account_manager)
     client.post(f"/admin/accounts/accessrequest/{access_request.pk}/approve/")
     response = client.post(f"/admin/accounts/accessrequest/{access_request.pk}/approve/")
     assert response.status_code == 302
     assert RegistrationCode.objects.count() == 1
 
 
-def test_the_admin_action_approves_several_and_returns_one_pdf(as_user, support, uid):
+def test_the_admin_action_approves_several_and_returns_one_pdf(as_user, account_manager, uid):
     first = _request(number=uid)
     second = _request(kind="broker", number="F 999")
-    response = as_user(support).post("/admin/accounts/accessrequest/", {
+    response = as_user(account_manager).post("/admin/accounts/accessrequest/", {
         "action": "approve_requests", "_selected_action": [first.pk, second.pk],
     })
     assert response["Content-Type"] == "application/pdf"
@@ -151,11 +151,11 @@ def test_the_admin_action_approves_several_and_returns_one_pdf(as_user, support,
     assert OutboxMessage.objects.filter(channel="email").count() == 2
 
 
-def test_support_rejects_a_request_and_the_decision_is_recorded(as_user, support):
+def test_support_rejects_a_request_and_the_decision_is_recorded(as_user, account_manager):
     access_request = _request()
-    client = as_user(support)
+    client = as_user(account_manager)
     response = client.post(f"/admin/accounts/accessrequest/{access_request.pk}/reject/",
-                           {"decision_note": "Entreprise inconnue"})
+                           {"reason": "Entreprise inconnue"})
     assert response.status_code == 302
     access_request.refresh_from_db()
     assert access_request.status == "rejected" and access_request.decided_at is not None
@@ -165,16 +165,16 @@ def test_support_rejects_a_request_and_the_decision_is_recorded(as_user, support
     assert event.detail["decision"] == "rejected"
 
 
-def test_the_change_form_offers_the_decision_buttons(as_user, support):
+def test_the_change_form_offers_the_decision_buttons(as_user, account_manager):
     access_request = _request()
-    page = as_user(support).get(
+    page = as_user(account_manager).get(
         f"/admin/accounts/accessrequest/{access_request.pk}/change/").content.decode()
     assert "Approuver et télécharger la lettre" in page and "Refuser" in page
 
 
-def test_an_invalid_uid_is_not_approved(as_user, support):
+def test_an_invalid_uid_is_not_approved(as_user, account_manager):
     access_request = _request(number="CHE-123.456.789")
-    response = as_user(support).post(
+    response = as_user(account_manager).post(
         f"/admin/accounts/accessrequest/{access_request.pk}/approve/", follow=True)
     assert "invalide" in response.content.decode()
     access_request.refresh_from_db()
@@ -192,8 +192,8 @@ def test_others_cannot_decide(as_user, hr_admin, uid):
 # --- codes for insured persons ------------------------------------------------------------------
 
 
-def test_support_issues_a_code_for_an_insured_person_as_a_letter(as_user, support, insured_person):
-    client = as_user(support)
+def test_support_issues_a_code_for_an_insured_person_as_a_letter(as_user, agent, insured_person):
+    client = as_user(agent)
     assert client.get("/admin/accounts/registrationcode/add/")["Location"].endswith("/issue/")
     page = client.get("/admin/accounts/registrationcode/issue/").content.decode()
     assert "Numéro AVS" in page
@@ -203,27 +203,27 @@ def test_support_issues_a_code_for_an_insured_person_as_a_letter(as_user, suppor
     assert response["Content-Type"] == "application/pdf"
     code = RegistrationCode.objects.get()
     assert code.insured_person == insured_person and code.kind == "insured"
-    assert code.created_by == support
+    assert code.created_by == agent
 
 
-def test_the_letter_masks_the_ahv_number(support, insured_person):
+def test_the_letter_masks_the_ahv_number(agent, insured_person):
     from accounts import registration as reg
     from accounts.admin_registration import insured_letter
 
     issued = reg.registration_code_issue(kind="insured", role="insured",
-                                         insured_person=insured_person, created_by=support)
+                                         insured_person=insured_person, created_by=agent)
     letter = insured_letter(issued)
     assert "756.****.****." in letter.reference
     assert insured_person.ahv_number not in letter.reference
     assert letter.code == issued.plain
 
 
-def test_support_revokes_codes(as_user, support, insured_person):
+def test_support_revokes_codes(as_user, agent, insured_person):
     from accounts import registration as reg
 
     issued = reg.registration_code_issue(kind="insured", role="insured",
-                                         insured_person=insured_person, created_by=support)
-    as_user(support).post("/admin/accounts/registrationcode/", {
+                                         insured_person=insured_person, created_by=agent)
+    as_user(agent).post("/admin/accounts/registrationcode/", {
         "action": "revoke_codes", "_selected_action": [issued.code.pk],
     })
     assert RegistrationCode.objects.get().revoked_at is not None
