@@ -270,11 +270,11 @@ def test_after_every_way_in_no_secret_rests_in_logs_sessions_cache_or_task_argum
     assert j.post(c, LOGIN, {"login_view-current_step": "backup",
                              "backup-otp_token": codes[0]}).status_code == 302
 
-    # Support resets a lost phone: the letter carries the code, then the new set-up.
+    # A support agent resets a lost phone from the person page: the letter carries the code,
+    # then the person sets up a new factor.
     pensioner = world.user("pensioner")
-    letter = j.post(clients["superuser"], "/admin/accounts/user/", {
-        "action": "reset_second_factor", "post": "yes", "reason": "Téléphone perdu",
-        "_selected_action": [pensioner.pk]})
+    letter = j.post(clients["agent"], f"/admin/accounts/user/{pensioner.pk}/person/reset-factor/",
+                    {"reason": "Téléphone perdu"})
     assert letter["Content-Type"] == "application/pdf"
     text = "\n".join(pdf_pages_text(letter.content))
     plain = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", text).group(0)
