@@ -64,7 +64,7 @@ class Journey:
         self.twilio = twilio
         self.capture = capture
         self.secrets: dict[str, str] = {}  # secret -> what it is
-        self.tasks: list[tuple[str, tuple, dict]] = []
+        self.tasks: list[tuple[str, tuple, dict]] = []  # name, args, kwargs and options
 
     def secret(self, value: str, what: str) -> str:
         if value:
@@ -161,7 +161,7 @@ def journey(settings, twilio, django_capture_on_commit_callbacks, monkeypatch):
     original = Task.apply_async
 
     def recorded(task, args=None, kwargs=None, **options):
-        run.tasks.append((task.name, tuple(args or ()), dict(kwargs or {})))
+        run.tasks.append((task.name, tuple(args or ()), {**(kwargs or {}), **options}))
         return original(task, args, kwargs, **options)
 
     monkeypatch.setattr(Task, "apply_async", recorded)
