@@ -54,6 +54,9 @@ def duty_required(perm: str):
                 raise PermissionDenied
             return view(*args, **kwargs)
 
+        # Read by the access matrix (tests/security): the view's expected answer per duty group
+        # follows from this, so a new duty-guarded admin page is classified without a hand entry.
+        wrapped.required_duty = perm
         return wrapped
 
     return decorator

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import update_wrapper
 
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from two_factor.admin import AdminSiteOTPRequired
 
 
@@ -23,3 +24,11 @@ class SupportAdminSite(AdminSiteOTPRequired):
 
         update_wrapper(refused_is_audited, view)
         return super().admin_view(refused_is_audited, cacheable)
+
+    # Django's own password form would set a password without the profile's flow (recent
+    # re-authentication, security event, notice by e-mail and SMS): the profile page does it.
+    def password_change(self, request, extra_context=None):
+        return redirect("password-change")
+
+    def password_change_done(self, request, extra_context=None):
+        return redirect("profile")

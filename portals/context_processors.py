@@ -60,4 +60,9 @@ def portal(request: HttpRequest) -> dict:
         "DEBUG_OUTBOX": settings.DEBUG,
         # Lazy: computed only by the templates that draw the header.
         "portal_nav": SimpleLazyObject(lambda: _portal_nav(request)),
+        # What base.html asks of every page (portal pages set them): a variable missing from
+        # the context is logged at DEBUG with the whole context, backup codes and TOTP keys
+        # of the page included.
+        "membership": None,
+        "portal_kind": "",
     }

@@ -81,6 +81,9 @@ def logging_config(*, json_lines: bool, level: str = "INFO") -> dict:
         "loggers": {
             "axes": {"level": "WARNING"},
             "django.db.backends": {"level": "INFO"},
+            # Even with LOG_LEVEL=DEBUG: the template engine logs a missing variable at DEBUG
+            # with the whole context of the page (backup codes, a TOTP key being set up).
+            "django.template": {"level": "INFO"},
             # Twilio's client logs every request and its headers at INFO: not in our logs.
             "twilio": {"level": "WARNING"},
             # gunicorn's own loggers: the same handler, once (they do not propagate).
