@@ -333,7 +333,7 @@ class MutationCreateView(EmployerPortalMixin, TemplateView):
     @cached_property
     def person(self) -> InsuredPerson | None:
         pk = self.request.GET.get("person", "")
-        if self.kind == Kind.ENTRY or not pk.isdigit():
+        if self.kind == Kind.ENTRY or not (pk.isdecimal() and len(pk) < 10):
             return None
         return ps.staff_member_for(self.request.membership, int(pk))
 
@@ -652,7 +652,8 @@ class DeclarationView(UploadMixin, TemplateView):
 
         paginator = Paginator(ps.declaration_lines_for(self.current), DECLARATION_PAGE)
         raw = self.request.GET.get("page") or self.request.POST.get("page") or "1"
-        number = int(raw) if raw.isdigit() else 1
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        number = int(raw) if raw.isdecimal() and len(raw) < 10 else 1
         return paginator.page(min(max(number, 1), paginator.num_pages))
 
     def line_forms(self, page, data=None):

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user
 from two_factor import views as two_factor_views
 from two_factor.plugins.phonenumber.models import PhoneDevice
+from two_factor.plugins.registry import MethodNotFoundError
 
 from accounts import reenrol, services
 from accounts.models import BackupCodeDevice
@@ -86,6 +87,9 @@ class LoginView(two_factor_views.LoginView):
                 form.add_error(None, _("Le délai est dépassé. Veuillez vous reconnecter."))
             return form
         return super().get_form(step=step, **kwargs)
+
+    def get_form_step_files(self, form):
+        return {}  # no step takes a file: one sent anyway is dropped, not stored
 
     def get_device(self, step=None):
         if step == self.BACKUP_STEP:
@@ -191,6 +195,18 @@ class FactorSetupView(two_factor_views.SetupView):
 
     def get_prefix(self, request, *args, **kwargs):
         return "setup_view"  # the library's form prefix, which its templates and tests expect
+
+    def get_form_step_files(self, form):
+        return {}  # no step takes a file: one sent anyway is dropped, not stored
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except MethodNotFoundError:
+            # A later step asked for before a method was chosen: start the set-up again
+            # instead of failing inside the library.
+            self.storage.reset()
+            return redirect("two_factor:setup")
 
 
 @never_cache

@@ -1,0 +1,93 @@
+"""What the hostile-input sweep (test_hostile_input.py) found, each pinned by a plain test: the
+input, and the answer a person now gets instead of a 500."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from policies.models import MutationBatch
+from tests import factories as f
+from tests.conftest import login_verified
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(employer):
+    return f.InsuredPersonFactory(contract=f.ContractFactory(employer=employer),
+                                  first_name="Luc", last_name="Staff")
+
+
+def _xlsx(*rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+HEADER = ["Type", "Numéro AVS", "Date d'effet", "Salaire annuel (CHF)", "Taux d'occupation (%)"]
+
+
+@pytest.mark.parametrize("salary", ["1e309", "9" * 40, "1e20", float("inf"), float("nan")])
+def test_an_absurd_amount_in_an_uploaded_file_is_a_row_error(client, hr_admin, staff, salary):
+    content = _xlsx(HEADER, ["salaire", staff.ahv_number, "01.01.2026", salary, ""])
+    response = login_verified(client, hr_admin).post(
+        "/employer/uploads/", {"file": SimpleUploadedFile("m.xlsx", content)})
+    batch = MutationBatch.objects.get()
+    assert response.status_code == 302 and batch.valid_count == 0 and batch.error_count == 1
+    if isinstance(salary, str):
+        assert "Saisissez un nombre" in client.get(response["Location"]).content.decode()
+
+
+def test_an_absurd_degree_in_a_csv_file_is_a_row_error(client, hr_admin, staff):
+    text = (f"Type;Numéro AVS;Date d'effet;Taux d'occupation (%)\n"
+            f"taux;{staff.ahv_number};01.01.2026;1e309\n")
+    response = login_verified(client, hr_admin).post(
+        "/employer/uploads/", {"file": SimpleUploadedFile("m.csv", text.encode())})
+    assert response.status_code == 302
+    assert MutationBatch.objects.get().error_count == 1
+
+
+@pytest.mark.parametrize("page", ["²", "١", "9" * 30, "-1", "last"])
+def test_a_page_number_that_is_no_number_shows_the_first_page(client, hr_admin, staff, page):
+    client = login_verified(client, hr_admin)
+    assert client.get("/employer/declaration/", {"page": page}).status_code == 200
+    assert client.get("/employer/mutations/new/salary/", {"person": page}).status_code == 200
+
+
+def test_a_portfolio_page_number_that_is_no_number_is_no_error(client, broker):
+    assert login_verified(client, broker).get("/broker/portfolio/", {"page": "²"}).status_code \
+        == 200
+
+
+@pytest.fixture
+def no_factor(terms):
+    user = f.UserFactory(email="nofactor@example.ch")
+    return user
+
+
+def test_the_factor_set_up_starts_again_when_a_later_step_is_asked_first(client, no_factor):
+    client.force_login(no_factor, backend="accounts.backends.EmailOrAhvBackend")
+    response = client.post("/account/two_factor/setup/", {
+        "setup_view-current_step": "welcome", "wizard_goto_step": "validation"})
+    assert response.status_code == 302 and response["Location"] == "/account/two_factor/setup/"
+    assert client.get("/account/two_factor/setup/").status_code == 200
+
+
+@pytest.mark.parametrize("url,step", [("/account/two_factor/setup/", "setup_view"),
+                                      ("/account/login/", "login_view")])
+def test_a_file_sent_to_a_wizard_is_dropped(client, no_factor, url, step):
+    if step == "setup_view":
+        client.force_login(no_factor, backend="accounts.backends.EmailOrAhvBackend")
+        data = {f"{step}-current_step": "welcome"}
+    else:
+        data = {f"{step}-current_step": "auth", "auth-username": no_factor.email,
+                "auth-password": "Correct-Horse-9"}
+    data["file"] = SimpleUploadedFile("x.pdf", b"%PDF-1.4 not really")
+    assert client.post(url, data).status_code in (200, 302)
