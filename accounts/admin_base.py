@@ -10,6 +10,7 @@ DisallowedModelAdminLookup (HTTP 400).
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.filters import SimpleListFilter
@@ -24,10 +25,36 @@ FILTER_SUFFIXES = frozenset({"", "exact", "isnull", "id__exact", "pk__exact"})
 # Date filters and the date hierarchy also send ranges and parts of a date; only on date fields,
 # where a range reveals nothing that the filter does not show anyway.
 DATE_SUFFIXES = frozenset({"gte", "gt", "lt", "lte", "year", "month", "day"})
+BIGGEST_KEY = 2**63 - 1
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several rows whose integer keys are checked before the database is asked:
+    SQLite raises OverflowError on `pk__in` with a number no column holds (a 500 for a posted
+    99999999999999999999 instead of "not a valid choice")."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        field = self.queryset.model._meta.get_field(key) if key != "pk" else (
+            self.queryset.model._meta.pk)
+        if isinstance(field, models.IntegerField):
+            for pk in value:
+                try:
+                    number = int(str(pk))
+                except (TypeError, ValueError):
+                    continue  # Django's own check answers these
+                if not -BIGGEST_KEY <= number <= BIGGEST_KEY:
+                    raise forms.ValidationError(self.error_messages["invalid_pk_value"],
+                                                code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(value)
 
 
 class SecureAdminMixin:
     """Put first in the bases of any ModelAdmin (ours, or a third party's re-registered one)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", BoundedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _declared_filter_paths(self, request) -> dict[str, models.Field | None]:
         paths: dict[str, models.Field | None] = {}

@@ -91,3 +91,30 @@ def test_a_file_sent_to_a_wizard_is_dropped(client, no_factor, url, step):
                 "auth-password": "Correct-Horse-9"}
     data["file"] = SimpleUploadedFile("x.pdf", b"%PDF-1.4 not really")
     assert client.post(url, data).status_code in (200, 302)
+
+
+HUGE = "99999999999999999999"
+
+
+def test_a_key_no_column_holds_is_not_a_valid_choice_in_the_admin(client, superuser):
+    client = login_verified(client, superuser)
+    invite = client.post("/admin/accounts/user/invite/", {
+        "email": "new@fund.ch", "groups": [HUGE], "days": "14"})
+    group = client.post("/admin/auth/group/add/", {"name": "X", "permissions": [HUGE]})
+    for response in (invite, group):
+        assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_support_records_no_terms_acceptance_in_someones_name(client, superuser):
+    client = login_verified(client, superuser)
+    assert client.post("/admin/accounts/termsacceptance/add/", {}).status_code == 403
+
+
+def test_the_login_lock_clean_up_action_works_in_the_admin(client, superuser):
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.create(user_agent="x", http_accept="*/*", path_info="/",
+                                           username="x", failures_since_start=1)
+    response = login_verified(client, superuser).post("/admin/axes/accessattempt/", {
+        "action": "cleanup_expired_attempts", "_selected_action": [attempt.pk]})
+    assert response.status_code == 302
