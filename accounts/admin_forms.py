@@ -51,3 +51,10 @@ class StaffInvitationForm(forms.Form):
         if User.objects.filter(email__iexact=email, is_staff=True).exists():
             raise ValidationError(_("Ce compte fait déjà partie de l'équipe support."))
         return email
+
+
+class DecisionNoteForm(forms.Form):
+    """Support's optional note when approving or rejecting an access request (a NUL character
+    is refused with Django's message instead of reaching the database)."""
+
+    decision_note = forms.CharField(required=False)

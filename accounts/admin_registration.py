@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from . import registration as reg
 from .admin_base import SecureModelAdmin
-from .admin_forms import IssueInsuredCodeForm
+from .admin_forms import DecisionNoteForm, IssueInsuredCodeForm
 from .letters import Letter, letters_pdf
 from .models import AccessRequest, Membership, RegistrationCode
 from .selectors import access_request_existing_organisation, organisation_admins_current
@@ -182,8 +182,19 @@ class AccessRequestAdmin(SecureModelAdmin):
         ]
         return urls + super().get_urls()
 
+    def _note(self, request) -> str | None:
+        """The decision note as typed, or None (and the reason shown) when it is refused."""
+        form = DecisionNoteForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, " ".join(form.errors["decision_note"]), messages.ERROR)
+            return None
+        return form.cleaned_data["decision_note"]
+
     def _approve(self, request, access_requests) -> list[Letter]:
         letters: list[Letter] = []
+        note = self._note(request)
+        if note is None:
+            return letters
         for access_request in access_requests:
             if access_request.status != AccessRequest.Status.PENDING:
                 self.message_user(request, _("%(req)s : déjà traitée.") % {"req": access_request},
@@ -192,7 +203,7 @@ class AccessRequestAdmin(SecureModelAdmin):
             try:
                 issued = reg.access_request_approve(
                     access_request=access_request, decided_by=request.user, request=request,
-                    note=request.POST.get("decision_note", "").strip(),
+                    note=note,
                 )
             except reg.ConfirmationRequired as refused:
                 self.message_user(request, _(
@@ -296,9 +307,11 @@ class AccessRequestAdmin(SecureModelAdmin):
 
     def _reject_view(self, request, pk):
         access_request = self._check(request, pk)
-        if reg.access_request_reject(access_request=access_request, decided_by=request.user,
-                                     request=request,
-                                     note=request.POST.get("decision_note", "").strip()):
+        note = self._note(request)
+        if note is None:
+            pass
+        elif reg.access_request_reject(access_request=access_request, decided_by=request.user,
+                                       request=request, note=note):
             self.message_user(request, _("Demande refusée."), messages.SUCCESS)
         else:
             self.message_user(request, _("Cette demande a déjà été traitée."), messages.WARNING)

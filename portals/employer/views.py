@@ -909,10 +909,17 @@ class AccessRequestConfirmView(AccessRequestDecisionView):
 
 
 class AccessRequestDeclineView(AccessRequestDecisionView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.note_form = forms.DecisionNoteForm(request.POST)
+        if not self.note_form.is_valid():
+            access_request_for(request.membership, pk)  # another company's: 404 all the same
+            messages.error(request, " ".join(self.note_form.errors["note"]))
+            return redirect("employer:access-requests")
+        return super().post(request, pk)
+
     def decide(self, request: HttpRequest, access_request) -> str:
-        note = request.POST.get("note", "").strip()[:1000]
         reg.access_request_decline(access_request=access_request, declined_by=request.user,
-                                   request=request, note=note)
+                                   request=request, note=self.note_form.cleaned_data["note"])
         return _("Demande refusée. Aucun accès ne sera donné.")
 
 

@@ -118,3 +118,36 @@ def test_the_login_lock_clean_up_action_works_in_the_admin(client, superuser):
     response = login_verified(client, superuser).post("/admin/axes/accessattempt/", {
         "action": "cleanup_expired_attempts", "_selected_action": [attempt.pk]})
     assert response.status_code == 302
+
+
+@pytest.fixture
+def pending_request(employer):
+    from accounts.models import AccessRequest
+
+    return AccessRequest.objects.create(
+        kind="employer", organisation_name="Boulangerie", organisation_number=employer.uid,
+        contact_first_name="Mallory", contact_last_name="Intrus", email="mallory@example.ch",
+        mobile="+41795551234")
+
+
+NUL_REFUSED = "Le caractère nul n’est pas autorisé."  # Django's message, translated
+
+
+def test_a_decline_note_with_a_nul_character_is_refused(client, hr_admin, pending_request):
+    client = login_verified(client, hr_admin)
+    response = client.post(f"/employer/access-requests/{pending_request.pk}/decline/",
+                           {"note": "a\x00b"}, follow=True)
+    assert NUL_REFUSED in response.content.decode()
+    pending_request.refresh_from_db()
+    assert pending_request.status == "pending"  # PostgreSQL refused to store it: a 500
+
+
+def test_a_decision_note_with_a_nul_character_is_refused_in_the_admin(client, superuser,
+                                                                    pending_request):
+    client = login_verified(client, superuser)
+    for action in ("reject", "approve"):
+        response = client.post(f"/admin/accounts/accessrequest/{pending_request.pk}/{action}/",
+                               {"decision_note": "a\x00b"}, follow=True)
+        assert NUL_REFUSED in response.content.decode()
+    pending_request.refresh_from_db()
+    assert pending_request.status == "pending"
