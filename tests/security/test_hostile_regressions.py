@@ -151,3 +151,4 @@ def test_a_decision_note_with_a_nul_character_is_refused_in_the_admin(client, su
         assert NUL_REFUSED in response.content.decode()
     pending_request.refresh_from_db()
     assert pending_request.status == "pending"
+
