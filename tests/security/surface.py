@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.urls import URLPattern
 
-from .discovery import Form, crawl, route_of, url_patterns
+from .discovery import Form, crawl, parse_page, route_of, url_patterns
 from .world import JOURNEYS, Journey, World
 
 # URL patterns that need no hostile input, and why. Anything else that takes a POST and that
@@ -81,6 +81,37 @@ def _journey_for(path: str) -> Journey:
     return JOURNEYS[0]
 
 
+def _admin_actions(world: World, found: dict[str, list[tuple[Form, Journey]]]) -> None:
+    """Each action of each admin list on its own (a new action is a new target; Django's
+    "delete" stays in the list's own target), and the page an action answers with first (a
+    confirmation, a reason to give): its form is a target too."""
+    for route, entries in list(found.items()):
+        for form, journey in list(entries):
+            action = form.fields.get("action")
+            if not route.startswith("admin/") or form.method != "post" or action is None:
+                continue
+            selected = form.fields.get("_selected_action")
+            for name in action.values:
+                if name in ("", "delete_selected"):  # Django's own, the same for every list
+                    continue
+                single = Form(form.method, form.action, dict(form.fields), form.page,
+                              form.multipart)
+                single.fields["action"] = type(action)("action", action.kind, [name])
+                entries.append((single, journey))
+                with transaction.atomic():
+                    client = journey.start(world)
+                    response = client.post(form.action, {
+                        "action": name, "index": "0",
+                        "_selected_action": (selected.values[:1] if selected else [])})
+                    transaction.set_rollback(True)
+                if response.status_code != 200 or response.has_header("Content-Disposition"):
+                    continue
+                page_forms, _links = parse_page(response.content.decode(), form.action)
+                entries += [(f, journey) for f in page_forms
+                            if f.method == "post" and route_of(f.action) == route
+                            and "action" in f.fields and f.fields["action"].values == [name]]
+
+
 def discover(world: World) -> tuple[list[Target], dict[str, str]]:
     """The forms and buttons to post to, and every other URL pattern with the reason."""
     found: dict[str, list[tuple[Form, Journey]]] = {}
@@ -96,6 +127,7 @@ def discover(world: World) -> tuple[list[Target], dict[str, str]]:
         for route, paths in pages.items():
             visited.setdefault(route, (paths[0], journey))
 
+    _admin_actions(world, found)
     targets: list[Target] = []
     reasons: dict[str, str] = {}
     for route, pattern in url_patterns():
@@ -104,7 +136,8 @@ def discover(world: World) -> tuple[list[Target], dict[str, str]]:
             # One target per distinct form of the page itself (the login's 3 steps, the kinds
             # of mutation); a form posting elsewhere (a button) once.
             own = route_of(form.page) == route
-            shape = (form.method, frozenset(form.fields)) if own else form.method
+            action = tuple(form.fields["action"].values) if "action" in form.fields else ()
+            shape = (form.method, frozenset(form.fields), action) if own else form.method
             if shape not in shapes:
                 shapes.add(shape)
                 targets.append(Target(route, form.method, form, journey))
