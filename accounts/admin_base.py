@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 
@@ -51,6 +51,25 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class SecureAdminMixin:
     """Put first in the bases of any ModelAdmin (ours, or a third party's re-registered one)."""
+
+    def response_action(self, request, queryset):
+        # Django filters the list by the posted keys as they are: one that is no key of this
+        # model ("x", a number no column holds) failed inside the action with a 500. Such a key
+        # selects nothing; with nothing left, Django says that nothing was selected.
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        valid = [pk for pk in selected if self._is_key(pk)]
+        if len(valid) != len(selected):
+            request.POST = request.POST.copy()
+            request.POST.setlist(admin.helpers.ACTION_CHECKBOX_NAME, valid)
+        return super().response_action(request, queryset)
+
+    def _is_key(self, value) -> bool:
+        field = self.model._meta.pk
+        try:
+            key = field.to_python(value)
+        except ValidationError:
+            return False
+        return not isinstance(field, models.IntegerField) or -BIGGEST_KEY <= key <= BIGGEST_KEY
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", BoundedModelMultipleChoiceField)

@@ -152,3 +152,13 @@ def test_a_decision_note_with_a_nul_character_is_refused_in_the_admin(client, su
     pending_request.refresh_from_db()
     assert pending_request.status == "pending"
 
+
+
+@pytest.mark.parametrize("selected", ["x", "͇¾͗", HUGE, "\x00"])
+def test_an_admin_action_on_a_key_that_is_none_selects_nothing(client, superuser, insured,
+                                                               selected):
+    response = login_verified(client, superuser).post("/admin/accounts/user/", {
+        "action": "reset_second_factor", "_selected_action": [selected], "index": "0",
+        "post": "yes", "reason": "Téléphone perdu"}, follow=True)
+    assert response.status_code == 200
+    assert insured.totpdevice_set.exists()  # nobody's factor was reset
