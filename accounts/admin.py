@@ -60,13 +60,25 @@ def _third_party_admins() -> None:
     for model, model_admin in list(admin.site._registry.items()):
         if model is Group or isinstance(model_admin, SecureAdminMixin):
             continue
+        extra = (AxesActionRequest,) if model._meta.app_label == "axes" else ()
         secured = type(f"Secure{type(model_admin).__name__}",
-                       (SecureAdminMixin, type(model_admin)), {})
+                       (SecureAdminMixin, *extra, type(model_admin)), {})
         admin.site.unregister(model)
         admin.site.register(model, secured)
     if admin.site.is_registered(Group):
         admin.site.unregister(Group)
     admin.site.register(Group, GroupAdmin)
+
+
+class AxesActionRequest:
+    """django-axes' "clean up expired attempts" action reads an attempt time that its
+    middleware sets on login requests only: on the admin's request it failed with a 500. Here
+    the time is "now" (None for axes)."""
+
+    def response_action(self, request, queryset):
+        if not hasattr(request, "axes_attempt_time"):
+            request.axes_attempt_time = None
+        return super().response_action(request, queryset)
 
 
 class GroupAdmin(SecureAdminMixin, BaseGroupAdmin):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers, widgets
 from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 
@@ -26,6 +27,28 @@ FILTER_SUFFIXES = frozenset({"", "exact", "isnull", "id__exact", "pk__exact"})
 # Date filters and the date hierarchy also send ranges and parts of a date; only on date fields,
 # where a range reveals nothing that the filter does not show anyway.
 DATE_SUFFIXES = frozenset({"gte", "gt", "lt", "lte", "year", "month", "day"})
+BIGGEST_KEY = 2**63 - 1
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several rows whose integer keys are checked before the database is asked:
+    SQLite raises OverflowError on `pk__in` with a number no column holds (a 500 for a posted
+    99999999999999999999 instead of "not a valid choice")."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        field = self.queryset.model._meta.get_field(key) if key != "pk" else (
+            self.queryset.model._meta.pk)
+        if isinstance(field, models.IntegerField):
+            for pk in value:
+                try:
+                    number = int(str(pk))
+                except (TypeError, ValueError):
+                    continue  # Django's own check answers these
+                if not -BIGGEST_KEY <= number <= BIGGEST_KEY:
+                    raise forms.ValidationError(self.error_messages["invalid_pk_value"],
+                                                code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(value)
 
 
 def _audit(request, action: str, **kwargs) -> None:
@@ -131,6 +154,29 @@ def _change_summary(message) -> list:
 
 class SecureAdminMixin(AuditedAdminMixin):
     """Put first in the bases of any ModelAdmin (ours, or a third party's re-registered one)."""
+
+    def response_action(self, request, queryset):
+        # Django filters the list by the posted keys as they are: one that is no key of this
+        # model ("x", a number no column holds) failed inside the action with a 500. Such a key
+        # selects nothing; with nothing left, Django says that nothing was selected.
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        valid = [pk for pk in selected if self._is_key(pk)]
+        if len(valid) != len(selected):
+            request.POST = request.POST.copy()
+            request.POST.setlist(admin.helpers.ACTION_CHECKBOX_NAME, valid)
+        return super().response_action(request, queryset)
+
+    def _is_key(self, value) -> bool:
+        field = self.model._meta.pk
+        try:
+            key = field.to_python(value)
+        except ValidationError:
+            return False
+        return not isinstance(field, models.IntegerField) or -BIGGEST_KEY <= key <= BIGGEST_KEY
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", BoundedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _declared_filter_paths(self, request) -> dict[str, models.Field | None]:
         paths: dict[str, models.Field | None] = {}

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_base import BoundedModelMultipleChoiceField
 from accounts.models import User
 from policies.validators import normalize_ahv
 
@@ -32,7 +33,7 @@ class StaffInvitationForm(forms.Form):
     """Superuser (admin): invite a support colleague by e-mail, with the groups he will get."""
 
     email = forms.EmailField(label=_("E-mail professionnel du ou de la collègue"))
-    groups = forms.ModelMultipleChoiceField(
+    groups = BoundedModelMultipleChoiceField(
         label=_("Groupes"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Les droits reçus à l'inscription (jamais ceux de superutilisateur)."),
     )
@@ -50,3 +51,10 @@ class StaffInvitationForm(forms.Form):
         if User.objects.filter(email__iexact=email, is_staff=True).exists():
             raise ValidationError(_("Ce compte fait déjà partie de l'équipe support."))
         return email
+
+
+class DecisionNoteForm(forms.Form):
+    """Support's optional note when approving or rejecting an access request (a NUL character
+    is refused with Django's message instead of reaching the database)."""
+
+    decision_note = forms.CharField(required=False)

@@ -34,7 +34,7 @@ from policies.swiss import day
 from . import audit
 from . import registration as reg
 from .admin_base import SecureModelAdmin, duty_required
-from .admin_forms import IssueInsuredCodeForm
+from .admin_forms import DecisionNoteForm, IssueInsuredCodeForm
 from .duties import holds
 from .letters import Letter, insured_letter, letters_pdf, organisation_letter
 from .models import AccessRequest, AdminAudit, Membership, RegistrationCode
@@ -338,10 +338,21 @@ class AccessRequestAdmin(SecureModelAdmin):
         ]
         return urls + super().get_urls()
 
+    def _note(self, request) -> str | None:
+        """The decision note as typed, or None (and the reason shown) when it is refused."""
+        form = DecisionNoteForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, " ".join(form.errors["decision_note"]), messages.ERROR)
+            return None
+        return form.cleaned_data["decision_note"]
+
     # --- approve ---
 
     def _approve(self, request, access_requests) -> list[Letter]:
         letters: list[Letter] = []
+        note = self._note(request)
+        if note is None:
+            return letters
         for access_request in access_requests:
             if access_request.status != AccessRequest.Status.PENDING:
                 self.message_user(request, _("%(req)s : déjà traitée.") % {"req": access_request},
@@ -350,7 +361,7 @@ class AccessRequestAdmin(SecureModelAdmin):
             try:
                 issued = reg.access_request_approve(
                     access_request=access_request, decided_by=request.user, request=request,
-                    note=request.POST.get("decision_note", "").strip()[:1000],
+                    note=note,
                 )
             except reg.ConfirmationRequired as refused:
                 self.message_user(request, _(

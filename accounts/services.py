@@ -617,6 +617,19 @@ def device_add(*, user: User, device, request: HttpRequest | None = None):
     return device
 
 
+def phone_code_consume(*, device: PhoneDevice) -> bool:
+    """An SMS code works once. A phone device's codes are derived from its secret and stay
+    valid for about three minutes, so the device gets a new secret as soon as one of them is
+    accepted (or confirmed the device): the same code typed again in another browser fails.
+    False when another request consumed it first (the same code typed twice at once)."""
+    from django_otp.util import random_hex
+
+    new_key = random_hex(20)
+    consumed = PhoneDevice.objects.filter(pk=device.pk, key=device.key).update(key=new_key)
+    device.key = new_key
+    return consumed == 1
+
+
 class LastFactorError(Exception):
     pass
 

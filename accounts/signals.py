@@ -90,6 +90,12 @@ def _on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
 @receiver(post_save, sender=TOTPDevice)
 @receiver(post_save, sender=PhoneDevice)
 def _on_device_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw and instance.confirmed and sender is PhoneDevice:
+        # The SMS code that confirmed the new number (registration, set-up wizard) does not
+        # log in again while it would still be valid.
+        from .services import phone_code_consume
+
+        phone_code_consume(device=instance)
     # Devices made by two_factor's own set-up wizard; the profile views record theirs themselves.
     if created and not raw and instance.confirmed and not getattr(instance, "_recorded", False):
         security_event_record(

@@ -206,13 +206,15 @@ def parse_number(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int | float):
-        return Decimal(str(value))
-    text = re.sub(r"[\s'’`%]|^CHF", "", text_of(value), flags=re.IGNORECASE).replace(",", ".")
+        text = str(value)
+    else:
+        text = re.sub(r"[\s'’`%]|^CHF", "", text_of(value), flags=re.IGNORECASE).replace(",", ".")
     try:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError("number_invalid") from None
-    if not number.is_finite():
+    # NaN, an infinite cell, or a number too long to be an amount (1e309): not a number here.
+    if not number.is_finite() or number.adjusted() > 15:
         raise ValueError("number_invalid")
     return number
 
@@ -408,7 +410,8 @@ class MutationChecker:
             bad("annual_salary", "negative")
         elif amount > MAX_SALARY:
             bad("annual_salary", "absurd")
-        row["annual_salary"] = amount.quantize(Decimal("0.01"))
+        else:
+            row["annual_salary"] = amount.quantize(Decimal("0.01"))
 
     def _degree(self, raw, row, bad, *, required: bool) -> None:
         value = raw.get("employment_degree")
@@ -425,7 +428,8 @@ class MutationChecker:
             degree *= 100  # a spreadsheet cell formatted as 80 % holds 0.8
         if not Decimal("1") <= degree <= Decimal("100"):
             bad("employment_degree", "degree_range")
-        row["employment_degree"] = degree.quantize(Decimal("0.01"))
+        else:
+            row["employment_degree"] = degree.quantize(Decimal("0.01"))
 
     def _person(self, raw, row, kind, bad) -> StaffEntry | None:
         """The person the row is about: by AHV number (or personnel number for changes of a

@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.forms import OTPAuthenticationFormMixin
 from phonenumber_field.phonenumber import PhoneNumber
 from two_factor.forms import AuthenticationTokenForm
+from two_factor.plugins.phonenumber.models import PhoneDevice
 
 from accounts.models import Membership, SecurityEvent, User
 from accounts.password_validation import PasswordPolicyValidator
 from accounts.security import record_factor_failure
-from accounts.services import CodeCheck, security_event_record
+from accounts.services import CodeCheck, phone_code_consume, security_event_record
 from policies.validators import normalize_uid
 from portals.common.fields import AhvField, MobileField, SwissDateField, TelInput
 
@@ -106,7 +107,7 @@ class TokenForm(AuthenticationTokenForm):
         if device is not None and self._exhausted(device):
             raise ValidationError(too_many_codes_message(), code="too_many")
         try:
-            return super()._verify_token(user, token, device)
+            verified = super()._verify_token(user, token, device)
         except ValidationError as exc:
             if exc.code == "invalid_token":
                 security_event_record(
@@ -118,6 +119,10 @@ class TokenForm(AuthenticationTokenForm):
                 if self._exhausted(device):
                     raise ValidationError(too_many_codes_message(), code="too_many") from None
             raise
+        if isinstance(verified, PhoneDevice) and not phone_code_consume(device=verified):
+            # Typed twice at once in two browsers: only the first one logs in.
+            raise ValidationError(self.otp_error_messages["invalid_token"], code="invalid_token")
+        return verified
 
 
 class BackupCodeForm(TokenForm):

@@ -243,7 +243,7 @@ class PortfolioView(ListMixin, BrokerMixin, ListView):
         if get.get("export") or self.search_query:
             return None
         raw = get.get("page", "") or "1"
-        if not (raw.isdigit() and 1 <= int(raw) <= self.CACHED_PAGES):
+        if not (raw.isdecimal() and len(raw) < 6 and 1 <= int(raw) <= self.CACHED_PAGES):
             return None
         membership = self.request.membership
         scope = "all" if self.scope["agency_wide"] else membership.user_id

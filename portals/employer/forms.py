@@ -212,3 +212,13 @@ class DeclarationLineForm(forms.Form):
 
 
 DeclarationFormSet = forms.formset_factory(DeclarationLineForm, extra=0)
+
+
+class DecisionNoteForm(forms.Form):
+    """The optional note when declining an access request: a text field like any other (a NUL
+    character is refused with Django's message instead of reaching the database)."""
+
+    note = forms.CharField(required=False)
+
+    def clean_note(self) -> str:
+        return self.cleaned_data["note"][:1000]

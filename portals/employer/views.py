@@ -353,7 +353,7 @@ class MutationCreateView(EmployerPortalMixin, TemplateView):
     @cached_property
     def person(self) -> InsuredPerson | None:
         pk = self.request.GET.get("person", "")
-        if self.kind == Kind.ENTRY or not pk.isdigit():
+        if self.kind == Kind.ENTRY or not (pk.isdecimal() and len(pk) < 10):
             return None
         return ps.staff_member_for(self.request.membership, int(pk))
 
@@ -674,7 +674,8 @@ class DeclarationView(UploadMixin, TemplateView):
 
         paginator = Paginator(ps.declaration_lines_for(self.current), DECLARATION_PAGE)
         raw = self.request.GET.get("page") or self.request.POST.get("page") or "1"
-        number = int(raw) if raw.isdigit() else 1
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        number = int(raw) if raw.isdecimal() and len(raw) < 10 else 1
         return paginator.page(min(max(number, 1), paginator.num_pages))
 
     def line_forms(self, page, data=None):
@@ -930,10 +931,17 @@ class AccessRequestConfirmView(AccessRequestDecisionView):
 
 
 class AccessRequestDeclineView(AccessRequestDecisionView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.note_form = forms.DecisionNoteForm(request.POST)
+        if not self.note_form.is_valid():
+            access_request_for(request.membership, pk)  # another company's: 404 all the same
+            messages.error(request, " ".join(self.note_form.errors["note"]))
+            return redirect("employer:access-requests")
+        return super().post(request, pk)
+
     def decide(self, request: HttpRequest, access_request) -> str:
-        note = request.POST.get("note", "").strip()[:1000]
         reg.access_request_decline(access_request=access_request, declined_by=request.user,
-                                   request=request, note=note)
+                                   request=request, note=self.note_form.cleaned_data["note"])
         return _("Demande refusée. Aucun accès ne sera donné.")
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user
 from two_factor import views as two_factor_views
 from two_factor.plugins.phonenumber.models import PhoneDevice
+from two_factor.plugins.registry import MethodNotFoundError
 
 from accounts import reenrol, services
 from accounts.gateways import PHONE_TOKEN_VALIDITY
@@ -89,6 +90,9 @@ class LoginView(two_factor_views.LoginView):
                 form.add_error(None, _("Le délai est dépassé. Veuillez vous reconnecter."))
             return form
         return super().get_form(step=step, **kwargs)
+
+    def get_form_step_files(self, form):
+        return {}  # no step takes a file: one sent anyway is dropped, not stored
 
     def get_device(self, step=None):
         if step == self.BACKUP_STEP:
@@ -203,6 +207,18 @@ class FactorSetupView(two_factor_views.SetupView):
         # The library saves the device; the event it causes is recorded with this request.
         with device_request(self.request):
             return super().done(form_list, **kwargs)
+
+    def get_form_step_files(self, form):
+        return {}  # no step takes a file: one sent anyway is dropped, not stored
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except MethodNotFoundError:
+            # A later step asked for before a method was chosen: start the set-up again
+            # instead of failing inside the library.
+            self.storage.reset()
+            return redirect("two_factor:setup")
 
 
 @never_cache
