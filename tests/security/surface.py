@@ -31,6 +31,12 @@ EXPLAINED = {
     r"^admin/accounts/user/<id>/password/$": "answered 404 for everybody (UserAdmin)",
     r"^broker/policies/<str:number>/": "GET only: the broker's policy pages (the lookup is "
                                        "fuzzed through the inquiry form)",
+    r"^admin/accounts/bulkletterjob/<int:pk>/download/$": "a field-less POST that streams a "
+        "finished job's PDF once (tests/accounts/test_bulk_letters.py)",
+    r"^admin/policies/insuredperson/<int:pk>/person/$": "GET only: the person page of someone "
+        "without an account (tests/accounts/test_person_page.py)",
+    r"^admin/policies/documentbatch/<int:pk>/confirm/$": "a field-less POST on a batch with "
+        "matched files (tests/policies/test_document_batch_admin.py)",
 }
 
 

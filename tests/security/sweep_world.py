@@ -214,6 +214,16 @@ def build_world() -> World:
     o["employer_code"] = reg.registration_code_issue(
         kind="employer", role="clerk", employer=employer, email="newclerk@example.ch",
         created_by=None)
+    # The back office's own rows: an audit entry, a bulk-letter job and a document batch to confirm.
+    from accounts.models import AdminAudit, BulkLetterJob
+
+    AdminAudit.objects.create(action=AdminAudit.Action.VIEW, name="person_page",
+                              actor=support, actor_email=support.email, subject=insured)
+    BulkLetterJob.objects.create(created_by=superuser, selection="pensioners", status="done",
+                                 total=1, done=1, issued=1, finished_at=timezone.now())
+    pm.DocumentBatch.objects.create(status="draft", created_by=superuser, category="letter",
+                                    year=2026, title="Lot test")
+    f.InsuredPersonFactory(contract=contract, first_name="Otto", last_name="Sanscompte")
     assert OutboxMessage.objects.exists()
     assert FactorResetRequest.objects.filter(status="pending").exists()
     return w
@@ -339,7 +349,10 @@ JOURNEYS: tuple[Journey, ...] = (
     _persona("agency_admin", "/broker/", prefixes=("/broker/",)),
     _persona("multi", "/portal/", prefixes=("/portal/",)),
     _persona("terms", "/terms/", prefixes=("/terms/",), user="pending"),
-    _persona("superuser", "/admin/", prefixes=("/admin/",)),
+    # The person pages are reached from the person search, their actions from the page.
+    _persona("superuser", "/admin/", "/admin/accounts/user/find/?q=claire%40example.ch",
+             "/admin/accounts/user/find/?q=Favre", "/admin/accounts/user/find/?q=Sanscompte",
+             prefixes=("/admin/",)),
     Journey("wizard-user", lambda w: _wizard(w, 2), ("/register/user/",), ("/register/",)),
     Journey("wizard-email", lambda w: _wizard(w, 3), ("/register/email/",), ("/register/",)),
     Journey("wizard-factor", lambda w: _wizard(w, 4), ("/register/factor/",), ("/register/",)),

@@ -35,15 +35,22 @@ from .sweep_world import World, build_world
 pytestmark = pytest.mark.django_db
 
 MINIMUM_INPUTS = 10_000
+# The full sweep runs once in CI (make test, SQLite). The PostgreSQL stage repeats it at a
+# quarter of the examples (HOSTILE_SCALE=0.25): same forms, its own database's refusals (a NUL
+# character), in a quarter of the time.
+SCALE = float(os.environ.get("HOSTILE_SCALE", "1") or 1)
 
 # Examples per form: portal forms get the most; the admin's pages cost 3 to 4 times as much.
 EXAMPLES = {
-    ("portal", "post"): 150,
-    ("portal", "get"): 30,
-    ("portal", "button"): 20,
-    ("admin", "post"): 9,
-    ("admin", "get"): 3,
-    ("admin", "button"): 3,
+    key: max(1, round(count * SCALE))
+    for key, count in {
+        ("portal", "post"): 150,
+        ("portal", "get"): 30,
+        ("portal", "button"): 20,
+        ("admin", "post"): 9,
+        ("admin", "get"): 3,
+        ("admin", "button"): 3,
+    }.items()
 }
 
 ERROR_MARKERS = ('class="errorlist', 'role="alert"', 'class="error', "errornote")
@@ -161,4 +168,4 @@ def test_hostile_input_never_gives_a_500_and_a_refused_post_changes_nothing():
     problems += [f"500 {r} [{j}] {s} {exc} {p}" for r, j, s, exc, p in outcome.errors[:40]]
     problems += [f"PARTIAL WRITE {r} [{j}] {s} {t} {p}" for r, j, s, t, p in outcome.partial[:40]]
     assert not problems, "\n".join(problems)
-    assert outcome.inputs >= MINIMUM_INPUTS or only
+    assert outcome.inputs >= MINIMUM_INPUTS or only or SCALE < 1
