@@ -23,6 +23,12 @@ def _key(person_id: int) -> str:
     return f"insured-dashboard-version:v1:{person_id}"
 
 
+def dashboard_version_keys(person_id: int) -> list[str]:
+    """The cache keys of the versions a person's cached pages depend on (for
+    policies.broker_cache.versioned): everyone's generation and the person's own."""
+    return [GENERATION_KEY, _key(person_id)]
+
+
 def dashboard_version(person_id: int) -> str:
     """The person's own version and the generation shared by everyone (employer, contract
     and plan names appear on every dashboard), in one cache round trip."""

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Membership
 
-from .dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
+from .broker_cache import versioned, versioned_many
+from .dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version_keys
 from .models import (
     OPEN_REQUEST_STATUSES,
     Agency,
@@ -52,16 +53,28 @@ def insured_person_for(membership: Membership) -> InsuredPerson:
     )
 
 
+def _pensioner_key(person_id: int) -> str:
+    return f"insured-pensioner:v2:{person_id}"
+
+
+def _pensioner_query(person_id: int):
+    return lambda: InsuredPerson.objects.filter(
+        pk=person_id, status=InsuredPerson.Status.PENSIONER).exists()
+
+
 def person_is_pensioner(person_id: int) -> bool:
     """Every insured page's navigation asks; the answer lives in the shared cache under the
-    person's dashboard version, which every write to the person moves."""
-    key = f"insured-pensioner:v1:{person_id}:{dashboard_version(person_id)}"
-    found = cache.get(key)
-    if found is None:
-        found = InsuredPerson.objects.filter(
-            pk=person_id, status=InsuredPerson.Status.PENSIONER).exists()
-        cache.set(key, found, DASHBOARD_CACHE_SECONDS)
-    return found
+    person's dashboard versions, which every write to the person moves (one round trip)."""
+    return versioned(_pensioner_key(person_id), dashboard_version_keys(person_id),
+                     _pensioner_query(person_id), DASHBOARD_CACHE_SECONDS)
+
+
+def dashboard_cached(person_id: int, key: str, build) -> tuple[str, bool]:
+    """The dashboard body cached under `key` (else `build()`) and whether the person is a
+    pensioner, both under the person's dashboard versions and in one cache round trip."""
+    values = versioned_many({key: build, _pensioner_key(person_id): _pensioner_query(person_id)},
+                            dashboard_version_keys(person_id), DASHBOARD_CACHE_SECONDS)
+    return values[key], values[_pensioner_key(person_id)]
 
 
 def certificate_latest(person: InsuredPerson) -> Certificate | None:
