@@ -327,12 +327,13 @@ def agency_cache_key(agency_id: int) -> str:
     return f"agency:v1:{agency_id}"
 
 
-def agency_for(membership: Membership) -> Agency:
+def agency_for(membership: Membership, *, cached: Agency | None = None) -> Agency:
     """The membership's agency (name, account manager) for every broker page, from the shared
-    cache; a save of the agency drops it (policies.signals)."""
+    cache (or `cached`, read from it with something else); a save of the agency drops it
+    (policies.signals)."""
     membership = _broker_membership(membership)
     key = agency_cache_key(membership.agency_id)
-    agency = cache.get(key)
+    agency = cached if cached is not None else cache.get(key)
     if agency is None:
         agency = Agency.objects.get(pk=membership.agency_id)
         cache.set(key, agency, AGENCY_CACHE_SECONDS)
@@ -423,16 +424,16 @@ def policy_for_broker(membership: Membership, number: str | None, *,
                       agency_wide: bool = False) -> Policy | None:
     """The policy with this number if the membership may see it, else None: a number under
     another agency's (or another broker's, or an ended) mandate answers exactly like one that
-    does not exist, with the same single query."""
+    does not exist, with the same single query. Holder and insured person load when used (the
+    policy pages read them only to build the cached body): a join less to compile and plan on
+    every lookup. Numbers are unique and a policy has one mandate per agency, so no order is
+    needed to take the one row."""
     number = policy_number_normalize(number)
     if number is None:
         return None
-    return (
-        policies_for_broker(membership, agency_wide=agency_wide)
-        .select_related("holder", "insured")
-        .filter(number=number)
-        .first()
-    )
+    found = list(policies_for_broker(membership, agency_wide=agency_wide)
+                 .filter(number=number)[:1])
+    return found[0] if found else None
 
 
 def policy_values_history(policy: Policy) -> list[PolicyValue]:
