@@ -56,5 +56,19 @@ def dashboard_touch(person_id: int | None) -> None:
         _bump(_key(person_id))
 
 
+def dashboard_touch_many(person_ids) -> None:
+    """`dashboard_touch` for many persons (a bulk update), in one cache round trip."""
+    keys = [_key(pk) for pk in set(person_ids) if pk is not None]
+    if not keys:
+        return
+
+    def bump() -> None:
+        version = time.time_ns()
+        cache.set_many(dict.fromkeys(keys, version), None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
 def dashboard_touch_everyone() -> None:
     _bump(GENERATION_KEY)
