@@ -37,9 +37,11 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
-from datetime import datetime
+import time
+from datetime import date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,6 +175,364 @@ def part_pages(args, env: dict, port: int, state: dict) -> list[str]:
     return lines
 
 
+# --- SMS: queued -> gateway called ---------------------------------------------------------------
+
+class FakeTwilio:
+    """Twilio's Messages API on loopback: answers 201 like Twilio and notes when each message
+    (by recipient) arrived."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs
+
+        arrived = self.arrived = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                at = time.time()
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                to = form.get("To", [""])[0]
+                arrived.setdefault(to, at)
+                body = json.dumps({"sid": f"SM{len(arrived):032d}", "status": "queued",
+                                   "to": to, "body": ""}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def worker_env(env: dict, fake: FakeTwilio) -> dict:
+    return {**env, "CELERY_TASK_ALWAYS_EAGER": "0", "BENCH_TWILIO_URL": fake.url,
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "bench-token",
+            "TWILIO_FROM_NUMBER": "+41215550000"}
+
+
+def start_worker(env: dict, concurrency: int) -> subprocess.Popen:
+    from portals.celery import app
+
+    worker = subprocess.Popen([sys.executable, "bench/worker.py", "--concurrency",
+                               str(concurrency)], cwd=ROOT, env=env)
+    app.conf.task_always_eager = False  # this process queues through Redis from now on
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if worker.poll() is not None:
+            raise SystemExit("the Celery worker stopped at start")
+        if app.control.ping(timeout=1.0):
+            return worker
+    stop(worker)
+    raise SystemExit("the Celery worker did not answer within 60 s")
+
+
+def part_sms(args, env: dict) -> list[str]:
+    from datetime import timedelta
+
+    from accounts.services import sms_code_send
+
+    fake = FakeTwilio()
+    worker = start_worker(worker_env(env, fake), args.worker_concurrency)
+    try:
+        queued: dict[str, float] = {}
+        base = 790_000_000 + int(time.time()) % 100_000 * 100
+        for index in range(args.sms_count):
+            number = f"+41{base + index}"
+            queued[number] = time.time()
+            sms_code_send(number=number, code="123456", user=None, ttl=timedelta(minutes=10))
+            time.sleep(1 / args.sms_rate)
+        deadline = time.time() + 60
+        while len(fake.arrived.keys() & queued.keys()) < len(queued) and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop(worker)
+        fake.close()
+    delays = sorted(fake.arrived[n] - t for n, t in queued.items() if n in fake.arrived)
+    p95 = percentile(delays, 0.95)
+    return [
+        f"sms: {len(queued)} codes queued at {args.sms_rate}/s (outbox row, task on commit, "
+        f"Redis) -> real Celery worker ({args.worker_concurrency} processes) -> Twilio client "
+        f"-> fake API on loopback; {len(delays)} arrived",
+        f"  queued -> gateway call: p50 {percentile(delays, 0.5) * 1000:.0f} ms, p95 "
+        f"{p95 * 1000:.0f} ms, p99 {percentile(delays, 0.99) * 1000:.0f} ms, max "
+        f"{(delays[-1] if delays else float('nan')) * 1000:.0f} ms (target p95 <= 500 ms: "
+        f"{'met' if delays and p95 <= 0.5 and len(delays) == len(queued) else 'NOT met'})",
+    ]
+
+
+# --- certificates recomputed through Celery ------------------------------------------------------
+
+def seed_certificates(sizes: list[int]) -> dict[int, int]:
+    """One contract per size with that many active insured persons and their 2026 certificate,
+    in SQL; returns size -> contract id."""
+    from django.db import transaction
+
+    from policies.models import Contract, Plan
+
+    plan = Plan.objects.get(code="bench")
+    contracts = {}
+    for size in sizes:
+        existing = Contract.objects.filter(number=f"C-R{size}").first()
+        if existing is not None:  # --reuse-db: seeded by an earlier run
+            contracts[size] = existing.pk
+            continue
+        with transaction.atomic():
+            contracts[size] = _seed_certificate_contract(size, sizes.index(size), plan)
+    return contracts
+
+
+def _seed_certificate_contract(size: int, index: int, plan) -> int:
+    from django.db import connection
+    from stdnum.ch import uid
+
+    from policies.models import Contract, Employer
+
+    offset = 1_000_000 * (1 + index)
+    base = 20_000_000 + size % 70_000_000
+    while not uid.is_valid(f"CHE{base}{uid.calc_check_digit(str(base))}"):
+        base += 1  # no check digit exists for some numbers
+    digits = f"{base}{uid.calc_check_digit(str(base))}"
+    employer = Employer.objects.create(
+        name=f"Recalcul {size} SA", uid=f"CHE-{digits[:3]}.{digits[3:6]}.{digits[6:]}")
+    contract = Contract.objects.create(employer=employer, number=f"C-R{size}", plan=plan,
+                                       start_date=date(2015, 1, 1))
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO policies_insuredperson (ahv_number, first_name, last_name, birth_date,
+                sex, civil_status, street, postcode, city, country, language, annual_salary,
+                employment_degree, entry_date, status, iban, contract_id,
+                bank_account_holder, bank_currency, personnel_number)
+            SELECT '756.' || substr(d, 1, 4) || '.' || substr(d, 5, 4) || '.' ||
+                   substr(d, 9, 2),
+                   'Anne', 'Recalcul ' || i, DATE '1961-01-01' + ((i * 37) %% 14000)::int,
+                   CASE WHEN i %% 2 = 0 THEN 'F' ELSE 'M' END, 'single', '', '1000',
+                   'Lausanne', 'CH', 'fr', 30000 + (i::bigint * 7919) %% 150000, 100,
+                   DATE '2010-01-01', 'active', '', %(contract)s, '', 'CHF', ''
+            FROM generate_series(%(first)s, %(last)s) AS i,
+                 LATERAL (SELECT lpad((8000000000 + i)::text, 10, '0') AS d) AS digits""",
+            {"contract": contract.pk, "first": offset + 1, "last": offset + size})
+        cursor.execute("""
+            INSERT INTO policies_certificate (person_id, year, valid_from, annual_salary,
+                insured_salary, savings_capital, bvg_savings_capital, projected_capital_65,
+                projected_pension_65, disability_pension, spouse_pension, death_capital,
+                max_buy_in, wef_available, employee_contribution, employer_contribution)
+            SELECT id, 2026, DATE '2026-01-01', annual_salary, 0,
+                   (2026 - extract(year FROM birth_date) - 25) * annual_salary * 0.08,
+                   (2026 - extract(year FROM birth_date) - 25) * annual_salary * 0.06,
+                   0, 0, 0, 0, 0, 0, 0, 0, 0
+            FROM policies_insuredperson WHERE contract_id = %s""", [contract.pk])
+        cursor.execute("ANALYZE policies_insuredperson")
+        cursor.execute("ANALYZE policies_certificate")
+    return contract.pk
+
+
+def part_certificates(args, env: dict) -> list[str]:
+    from simulations.tasks import certificates_recompute_enqueue
+
+    began = time.perf_counter()
+    contracts = seed_certificates(args.certificates)
+    seeded = time.perf_counter() - began
+    fake = FakeTwilio()  # the worker's environment names one; nothing is sent here
+    worker = start_worker(worker_env(env, fake), args.worker_concurrency)
+    lines = [f"certificates: {', '.join(f'{s:,}' for s in args.certificates)} insured persons "
+             f"(seeded in {seeded:.0f} s), recomputed by simulations.tasks in chunks of "
+             f"{args.chunk:,} on a real Celery worker ({args.worker_concurrency} processes)"]
+    try:
+        timings = {}
+        for size in args.certificates:
+            start = time.perf_counter()
+            result = certificates_recompute_enqueue(year=2026, contract_ids=[contracts[size]],
+                                                    chunk_size=args.chunk)
+            counts = result.get(timeout=3600, disable_sync_subtasks=False)
+            timings[size] = time.perf_counter() - start
+            done = sum(c["recomputed"] for c in counts)
+            skipped = sum(c["skipped"] for c in counts)
+            lines.append(f"  {size:>7,} insured: {timings[size]:6.1f} s, "
+                         f"{timings[size] / size * 1000 * 1000:5.0f} ms per 1,000 "
+                         f"({done:,} recomputed, {skipped:,} skipped, {len(counts)} chunks)")
+    finally:
+        stop(worker)
+        fake.close()
+    if len(timings) >= 2:
+        small, large = min(timings), max(timings)
+        growth = (timings[large] / timings[small]) / (large / small)
+        lines.append(f"  time ratio {large:,}/{small:,} = {timings[large] / timings[small]:.1f} "
+                     f"for {large / small:.0f} x the persons (per-person cost x{growth:.2f}: "
+                     f"{'linear' if 0.7 <= growth <= 1.3 else 'NOT linear'})")
+    return lines
+
+
+# --- page weight ---------------------------------------------------------------------------------
+
+DEMO_DB = f"{DB_NAME}_demo"
+PERSONAS = {"insured": "insured@demo.ch", "pensioner": "pensioner@demo.ch", "hr": "hr@demo.ch",
+            "clerk": "clerk@demo.ch", "fiduciary": "fiduciary@demo.ch",
+            "broker": "broker@demo.ch", "agency": "agency@demo.ch",
+            "broker2": "broker2@demo.ch"}
+CRAWLED = ("/insured/", "/employer/", "/broker/", "/profile/", "/portal/")
+PER_ROUTE = 3  # pages per URL pattern and persona (e.g. 3 of the 2,000 staff pages)
+
+
+def part_weight(args, env: dict) -> list[str]:
+    """seed_demo in its own database, then the crawl in a child process bound to it."""
+    demo_env = {**env, "DATABASE_URL": f"{load.PG}/{DEMO_DB}"}
+    load.create_database(DEMO_DB)
+    try:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT,
+                       env=demo_env, check=True)
+        subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT,
+                       env={**demo_env, "DEBUG": "1"}, check=True, stdout=subprocess.DEVNULL)
+        out = subprocess.run([sys.executable, "bench/run_all.py", "--weight-crawl"], cwd=ROOT,
+                             env=demo_env, check=True, capture_output=True, text=True).stdout
+    finally:
+        load.drop_database(DEMO_DB)
+    result = json.loads(out.strip().splitlines()[-1])
+    pages = result["pages"]
+    heaviest = sorted(pages, key=lambda p: -p["total"])
+    over = [p for p in pages if p["total"] > 150 * 1024]
+    lines = [f"weight: {len(pages)} pages ({len({p['route'] for p in pages})} URL patterns) "
+             f"as {len(PERSONAS)} demo personas, HTML + linked CSS/JS, uncompressed "
+             f"(gzip in brackets); heaviest:"]
+    for p in heaviest[:args.weight_top]:
+        lines.append(f"  {p['total'] / 1024:6.1f} KB ({p['gzip'] / 1024:5.1f})  html "
+                     f"{p['html'] / 1024:5.1f} + css/js {p['assets'] / 1024:5.1f}  "
+                     f"{p['persona']:9s} {p['path']}")
+    lines.append(f"  every page <= 150 KB: {'met' if not over else 'NOT met'} "
+                 f"({len(over)} over); median {statistics.median(p['total'] for p in pages) / 1024:.1f} KB")
+    if result["missed"]:
+        lines.append(f"  portal URL patterns no persona reached by links: "
+                     f"{', '.join(sorted(result['missed']))}")
+    return lines
+
+
+def weight_crawl() -> None:
+    """In a child bound to the demo database: every persona follows the links of its portals
+    from their home pages (GET only; a download or redirect is not weighed) and prints JSON."""
+    import gzip
+    import re
+    from collections import deque
+
+    import django
+
+    django.setup()
+    from django.contrib.staticfiles import finders
+    from django.test import Client
+    from django.urls import get_resolver, resolve
+    from django.urls.exceptions import Resolver404
+
+    from accounts.models import TermsAcceptance, User
+    from accounts.services import terms_current_version
+    from bench.seed_all import verified_session
+
+    href = re.compile(r'href="(/[^"#]*)')
+    css = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"')
+    js = re.compile(r'<script[^>]+src="([^"]+)"')
+    asset_sizes: dict[str, tuple[int, bytes]] = {}
+
+    def asset(url: str) -> bytes:
+        if url not in asset_sizes:
+            found = finders.find(url.removeprefix("/static/").split("?")[0])
+            asset_sizes[url] = Path(found).read_bytes() if found else b""
+        return asset_sizes[url]
+
+    version = terms_current_version()
+    pages, reached = [], set()
+    for persona, email in PERSONAS.items():
+        user = User.objects.get(email=email)
+        if version is not None:
+            TermsAcceptance.objects.get_or_create(user=user, version=version)
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.cookies["sessionid"] = verified_session(user)
+        queue = deque(["/portal/", "/profile/"] + [f"/{m.kind}/" for m in
+                                                   user.memberships.all()])
+        seen, per_route = set(), {}
+        while queue and len(seen) < 400:
+            path = queue.popleft()
+            bare = path.split("?")[0]
+            if bare in seen or not bare.startswith(CRAWLED) or "logout" in bare:
+                continue
+            seen.add(bare)
+            try:
+                match = resolve(bare)
+            except Resolver404:
+                continue
+            route = f"{match.namespace + ':' if match.namespace else ''}{match.url_name}"
+            if per_route.get(route, 0) >= PER_ROUTE:
+                continue
+            response = client.get(path)
+            if response.status_code != 200 or "text/html" not in response.get(
+                    "Content-Type", "") or getattr(response, "streaming", False):
+                continue
+            per_route[route] = per_route.get(route, 0) + 1
+            reached.add(route)
+            html = response.content
+            text = html.decode()
+            linked = [asset(u) for u in css.findall(text) + js.findall(text)]
+            pages.append({
+                "persona": persona, "path": path, "route": route, "html": len(html),
+                "assets": sum(len(a) for a in linked),
+                "total": len(html) + sum(len(a) for a in linked),
+                "gzip": len(gzip.compress(html)) + sum(len(gzip.compress(a)) for a in linked),
+            })
+            queue.extend(u.replace("&amp;", "&") for u in href.findall(text))
+    patterns = set()
+    for namespace in ("insured", "employer", "broker"):
+        resolver = get_resolver().namespace_dict[namespace][1]
+        patterns |= {f"{namespace}:{p.name}" for p in resolver.url_patterns}
+    print(json.dumps({"pages": pages, "missed": sorted(patterns - reached)}))
+
+
+# --- memory of a web worker ----------------------------------------------------------------------
+
+def worker_pid(master: int) -> int:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return int(children[0])
+
+
+def rss_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in KiB: its resident memory now and at its peak."""
+    fields = dict(line.split(":", 1) for line in
+                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def part_memory(args, env: dict, port: int, state: dict) -> list[str]:
+    server = start_gunicorn(env, port, 1)
+    try:
+        pid = worker_pid(server.pid)
+        pages = list(page_paths(state).values())
+        for paths, cookie in pages:
+            load.run(port, paths, cookie, 20, 1)
+        marks = {0: rss_kib(pid)}
+        done = 0
+        for mark in (1_000, 5_000, args.memory_requests):
+            while done < mark:
+                paths, cookie = pages[(done // 100) % len(pages)]
+                result = load.run(port, paths, cookie, 100, 4)
+                if result["errors"]:
+                    raise SystemExit(f"memory: {result['errors'][:3]}")
+                done += 100
+            marks[mark] = rss_kib(pid)
+    finally:
+        stop(server)
+    rss = {k: v[0] / 1024 for k, v in marks.items()}
+    return [f"memory: one gunicorn sync worker, {args.memory_requests:,} requests over the five "
+            f"pages (blocks of 100, 4 client threads)",
+            "  resident: " + ", ".join(f"{rss[k]:.0f} MiB after {k:,}" for k in sorted(rss))
+            + f"; peak {marks[max(marks)][1] / 1024:.0f} MiB; growth from 1,000 to "
+              f"{args.memory_requests:,}: {rss[args.memory_requests] - rss[1_000]:+.1f} MiB"]
+
+
 # --- set-up --------------------------------------------------------------------------------------
 
 def prepare(args, env: dict) -> dict:
@@ -233,12 +593,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds (pages)")
     parser.add_argument("--concurrency", default="1,8", help="client threads, e.g. 1,8")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--sms-count", type=int, default=200,
+                        help="SMS codes to queue (sms)")
+    parser.add_argument("--sms-rate", type=float, default=20, help="SMS codes queued a second")
+    parser.add_argument("--certificate-sizes", default="10000,100000",
+                        help="insured persons per recomputation (certificates)")
+    parser.add_argument("--chunk", type=int, default=1000, help="certificates per task")
+    parser.add_argument("--worker-concurrency", type=int, default=2,
+                        help="Celery worker processes")
+    parser.add_argument("--memory-requests", type=int, default=10_000, help="(memory)")
+    parser.add_argument("--weight-top", type=int, default=12, help="heaviest pages listed")
+    parser.add_argument("--weight-crawl", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--keep-db", action="store_true",
                         help=f"keep {DB_NAME} (and var/bench-all.json) for bench/profile_pages.py")
     parser.add_argument("--reuse-db", action="store_true",
                         help=f"use the {DB_NAME} a --keep-db run left")
     args = parser.parse_args()
+    if args.weight_crawl:
+        weight_crawl()
+        return
     args.requests = min(args.requests, 20000)
+    args.sms_count = min(args.sms_count, 2000)
+    args.certificates = sorted(int(c) for c in args.certificate_sizes.split(",") if c.strip())
+    args.memory_requests = max(5_000, min(args.memory_requests, 100_000))
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
     selected = [p for p in PARTS if getattr(args, p)] or list(PARTS)
 
@@ -255,6 +632,14 @@ def main() -> None:
     try:
         if "pages" in selected:
             report += part_pages(args, env, port, state)
+        if "memory" in selected:
+            report += part_memory(args, env, port, state)
+        if "sms" in selected:
+            report += part_sms(args, env)
+        if "certificates" in selected:
+            report += part_certificates(args, env)
+        if "weight" in selected:
+            report += part_weight(args, env)
     finally:
         from django.db import connections
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -236,9 +236,33 @@ def certificates_recompute(*, year: int, first_person_id: int, last_person_id: i
             setattr(certificate, field, value)
         changed.append(certificate)
     with transaction.atomic():
-        Certificate.objects.bulk_update(changed, RECOMPUTED_FIELDS, batch_size=500)
+        _certificates_update(changed)
         dashboard_touch_many(c.person_id for c in changed)
     return {"recomputed": len(changed), "skipped": skipped}
+
+
+def _certificates_update(certificates: list[Certificate], batch: int = 1000) -> None:
+    """Writes the recomputed fields. On PostgreSQL one UPDATE ... FROM (VALUES ...) per batch:
+    Django's bulk_update builds a CASE per field and row, which costs ten times the engine's
+    own work at 1,000 rows."""
+    if connection.vendor != "postgresql":
+        Certificate.objects.bulk_update(certificates, RECOMPUTED_FIELDS, batch_size=500)
+        return
+    meta = Certificate._meta
+    columns = [meta.get_field(name).column for name in RECOMPUTED_FIELDS]
+    assignments = ", ".join(f'"{c}" = v."{c}"' for c in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    row = "(%s::bigint" + ", %s::numeric" * len(columns) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(certificates), batch):
+            part = certificates[start:start + batch]
+            params = [value for c in part
+                      for value in (c.pk, *(getattr(c, name) for name in RECOMPUTED_FIELDS))]
+            cursor.execute(
+                f'UPDATE "{meta.db_table}" AS c SET {assignments} '  # noqa: S608 - model names
+                f"FROM (VALUES {', '.join([row] * len(part))}) AS v(id, {names}) "
+                "WHERE c.id = v.id",
+                params)
 
 
 def certificate_chunks(*, year: int, contract_ids: list[int] | None = None,
