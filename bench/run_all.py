@@ -287,17 +287,17 @@ def seed_certificates(sizes: list[int]) -> dict[int, int]:
             contracts[size] = existing.pk
             continue
         with transaction.atomic():
-            contracts[size] = _seed_certificate_contract(size, sizes.index(size), plan)
+            contracts[size] = _seed_certificate_contract(size, plan)
     return contracts
 
 
-def _seed_certificate_contract(size: int, index: int, plan) -> int:
+def _seed_certificate_contract(size: int, plan) -> int:
     from django.db import connection
     from stdnum.ch import uid
 
     from policies.models import Contract, Employer
 
-    offset = 1_000_000 * (1 + index)
+    offset = 10 * size  # persons 10 x size + 1 to 11 x size: apart for any two sizes
     base = 20_000_000 + size % 70_000_000
     while not uid.is_valid(f"CHE{base}{uid.calc_check_digit(str(base))}"):
         base += 1  # no check digit exists for some numbers
@@ -340,16 +340,16 @@ def part_certificates(args, env: dict) -> list[str]:
     from simulations.tasks import certificates_recompute_enqueue
 
     began = time.perf_counter()
-    contracts = seed_certificates(args.certificates)
+    contracts = seed_certificates(args.sizes)
     seeded = time.perf_counter() - began
     fake = FakeTwilio()  # the worker's environment names one; nothing is sent here
     worker = start_worker(worker_env(env, fake), args.worker_concurrency)
-    lines = [f"certificates: {', '.join(f'{s:,}' for s in args.certificates)} insured persons "
+    lines = [f"certificates: {', '.join(f'{s:,}' for s in args.sizes)} insured persons "
              f"(seeded in {seeded:.0f} s), recomputed by simulations.tasks in chunks of "
              f"{args.chunk:,} on a real Celery worker ({args.worker_concurrency} processes)"]
     try:
         timings = {}
-        for size in args.certificates:
+        for size in args.sizes:
             start = time.perf_counter()
             result = certificates_recompute_enqueue(year=2026, contract_ids=[contracts[size]],
                                                     chunk_size=args.chunk)
@@ -409,9 +409,11 @@ def part_weight(args, env: dict) -> list[str]:
                      f"{p['persona']:9s} {p['path']}")
     lines.append(f"  every page <= 150 KB: {'met' if not over else 'NOT met'} "
                  f"({len(over)} over); median {statistics.median(p['total'] for p in pages) / 1024:.1f} KB")
+    lines.append(f"  downloads reached (PDF, CSV, files: not pages): "
+                 f"{', '.join(result['downloads']) or '-'}")
     if result["missed"]:
-        lines.append(f"  portal URL patterns no persona reached by links: "
-                     f"{', '.join(sorted(result['missed']))}")
+        lines.append(f"  portal URL patterns no GET link led to (POST-only actions, or no such "
+                     f"object in the demo data): {', '.join(result['missed'])}")
     return lines
 
 
@@ -431,7 +433,9 @@ def weight_crawl() -> None:
     from django.urls.exceptions import Resolver404
 
     from accounts.models import TermsAcceptance, User
+    from accounts.reauth import reauth_mark
     from accounts.services import terms_current_version
+    from accounts.session_store import SessionStore
     from bench.seed_all import verified_session
 
     href = re.compile(r'href="(/[^"#]*)')
@@ -446,13 +450,17 @@ def weight_crawl() -> None:
         return asset_sizes[url]
 
     version = terms_current_version()
-    pages, reached = [], set()
+    pages, reached, downloads = [], set(), set()
     for persona, email in PERSONAS.items():
         user = User.objects.get(email=email)
         if version is not None:
             TermsAcceptance.objects.get_or_create(user=user, version=version)
         client = Client(HTTP_HOST="127.0.0.1")
-        client.cookies["sessionid"] = verified_session(user)
+        key = verified_session(user)
+        session = SessionStore(key)
+        reauth_mark(session)  # pages behind a recent re-authentication are weighed too
+        session.save()
+        client.cookies["sessionid"] = key
         queue = deque(["/portal/", "/profile/"] + [f"/{m.kind}/" for m in
                                                    user.memberships.all()])
         seen, per_route = set(), {}
@@ -470,8 +478,11 @@ def weight_crawl() -> None:
             if per_route.get(route, 0) >= PER_ROUTE:
                 continue
             response = client.get(path)
-            if response.status_code != 200 or "text/html" not in response.get(
-                    "Content-Type", "") or getattr(response, "streaming", False):
+            if response.status_code == 200 and ("text/html" not in response.get(
+                    "Content-Type", "") or getattr(response, "streaming", False)):
+                downloads.add(route)
+                continue
+            if response.status_code != 200:
                 continue
             per_route[route] = per_route.get(route, 0) + 1
             reached.add(route)
@@ -489,7 +500,8 @@ def weight_crawl() -> None:
     for namespace in ("insured", "employer", "broker"):
         resolver = get_resolver().namespace_dict[namespace][1]
         patterns |= {f"{namespace}:{p.name}" for p in resolver.url_patterns}
-    print(json.dumps({"pages": pages, "missed": sorted(patterns - reached)}))
+    print(json.dumps({"pages": pages, "downloads": sorted(downloads - reached),
+                      "missed": sorted(patterns - reached - downloads)}))
 
 
 # --- memory of a web worker ----------------------------------------------------------------------
@@ -614,7 +626,7 @@ def main() -> None:
         return
     args.requests = min(args.requests, 20000)
     args.sms_count = min(args.sms_count, 2000)
-    args.certificates = sorted(int(c) for c in args.certificate_sizes.split(",") if c.strip())
+    args.sizes = sorted(int(c) for c in args.certificate_sizes.split(",") if c.strip())
     args.memory_requests = max(5_000, min(args.memory_requests, 100_000))
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
     selected = [p for p in PARTS if getattr(args, p)] or list(PARTS)
