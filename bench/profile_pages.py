@@ -5,7 +5,7 @@
 
 Runs the pages of bench/run_all.py through Django's WSGI handler in this process (no server,
 no client threads), interleaved round by round, on the database and Redis database that
-`run_all.py --keep-db` left behind (cookies in var/bench-all.json). Prints per page: the CPU
+`run_all.py --keep-db` left behind (cookies in var/bench_all.json; BENCH_DB names another database). Prints per page: the CPU
 time of this process per request (the Python cost: middleware, gate, view, templates), the
 wall time, the SQL queries and cache round trips per request, and each page's ratio to the
 baseline. CPU time of one process is far steadier than latency on a shared machine; the
@@ -78,7 +78,7 @@ def main() -> None:
                              "instead of this process's CPU time")
     args = parser.parse_args()
 
-    state = json.loads((ROOT / "var" / "bench-all.json").read_text())
+    state = json.loads((ROOT / "var" / f"{os.environ.get('BENCH_DB', 'bench_all')}.json").read_text())
     os.environ.update(state["env"])
     import django
 

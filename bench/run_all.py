@@ -49,8 +49,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
 
-DB_NAME = "bench_all"
-STATE = ROOT / "var" / "bench-all.json"
+DB_NAME = os.environ.get("BENCH_DB", "bench_all")
+STATE = ROOT / "var" / f"{DB_NAME}.json"
+RESULTS = ROOT / "bench" / "RESULTS.md"
 PAGES = ("baseline", "dashboard", "overview", "lookup", "portfolio")
 PARTS = ("pages", "sms", "certificates", "weight", "memory")
 
@@ -616,6 +617,8 @@ def main() -> None:
     parser.add_argument("--memory-requests", type=int, default=10_000, help="(memory)")
     parser.add_argument("--weight-top", type=int, default=12, help="heaviest pages listed")
     parser.add_argument("--weight-crawl", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--append-results", action="store_true",
+                        help="append the figures to bench/RESULTS.md")
     parser.add_argument("--keep-db", action="store_true",
                         help=f"keep {DB_NAME} (and var/bench-all.json) for bench/profile_pages.py")
     parser.add_argument("--reuse-db", action="store_true",
@@ -632,7 +635,8 @@ def main() -> None:
     selected = [p for p in PARTS if getattr(args, p)] or list(PARTS)
 
     command = " ".join(["bench/run_all.py", *sys.argv[1:]])
-    print(f"{datetime.now():%Y-%m-%d %H:%M}  {machine()}\n$ {command}", flush=True)
+    header = f"{datetime.now():%Y-%m-%d %H:%M}  {machine()}"
+    print(f"{header}\n$ {command}", flush=True)
     port = load.free_port()
     env = bench_env(port)
     state = prepare(args, env)
@@ -662,6 +666,11 @@ def main() -> None:
         else:
             load.drop_database(DB_NAME)
     print("\n" + "\n".join(report))
+    if args.append_results:
+        with RESULTS.open("a") as results:
+            results.write(f"\n### {header}\n\n```\n$ {command}\n" + "\n".join(report)
+                          + "\n```\n")
+        print(f"appended to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
