@@ -31,6 +31,8 @@ def test_a_second_visit_reads_no_staff_and_the_same_queries_at_any_size(
         page = _page(client)
     assert "Favre Claire" in page
     assert not any("policies_insuredperson" in q["sql"] for q in few.captured_queries)
+    # Nor the contracts of the filter: no filter in the URL, no choices to check it against.
+    assert not any("policies_contract" in q["sql"] for q in few.captured_queries)
     f.InsuredPersonFactory.create_batch(30, contract=contract)
     _page(client)
     with CaptureQueriesContext(connection) as many:
