@@ -28,6 +28,7 @@ from .models import (
     ContributionInvoice,
     ContributionLine,
     Document,
+    Employer,
     InsuredPerson,
     Mandate,
     Mutation,
@@ -557,6 +558,24 @@ def _employer_id(membership: Membership) -> int:
     if membership.kind != Membership.Kind.EMPLOYER or membership.employer_id is None:
         raise Http404
     return membership.employer_id
+
+
+EMPLOYER_CACHE_SECONDS = 5 * 60
+
+
+def employer_cache_key(employer_id: int) -> str:
+    return f"employer:v1:{employer_id}"
+
+
+def employer_for(membership: Membership) -> Employer:
+    """The membership's company (the header names it on every employer page), from the shared
+    cache; a save or delete of the employer drops it (policies.signals)."""
+    key = employer_cache_key(_employer_id(membership))
+    employer = cache.get(key)
+    if employer is None:
+        employer = Employer.objects.get(pk=membership.employer_id)
+        cache.set(key, employer, EMPLOYER_CACHE_SECONDS)
+    return employer
 
 
 def _or_404(queryset: QuerySet, pk):

@@ -109,6 +109,18 @@ post_save.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agenc
 post_delete.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency-del")
 
 
+def _drop_cached_employer(sender, instance, **kwargs) -> None:
+    from django.core.cache import cache
+
+    from .selectors import employer_cache_key
+
+    cache.delete(employer_cache_key(instance.pk))
+
+
+post_save.connect(_drop_cached_employer, sender=Employer, dispatch_uid="employer-header")
+post_delete.connect(_drop_cached_employer, sender=Employer, dispatch_uid="employer-header-del")
+
+
 # --- broker portal: the policy pages' versions (policies.broker_cache) ---------------------------
 
 def _touch_policy(sender, instance, **kwargs) -> None:

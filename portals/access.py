@@ -144,6 +144,13 @@ class EmployerPortalMixin(PortalMixin):
     portal_kind = Kind.EMPLOYER
     required_capability = "view_company"
 
+    def get_context_data(self, **kwargs):
+        from policies.selectors import employer_for
+
+        # The header names the membership's company: from the shared cache, not a query.
+        self.request.membership.employer = employer_for(self.request.membership)
+        return super().get_context_data(**kwargs)
+
 
 class BrokerPortalMixin(PortalMixin):
     portal_kind = Kind.BROKER

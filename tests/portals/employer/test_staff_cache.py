@@ -92,3 +92,15 @@ def test_another_company_never_gets_this_company_s_cached_page(
     assert "Favre Claire" in _page(as_user(hr_admin))
     page = _page(login_verified(Client(), other_employer_hr))
     assert "Autre Otto" in page and "Favre Claire" not in page
+
+
+def test_the_header_names_the_company_from_the_cache_and_follows_a_rename(
+        as_user, hr_admin, employer, staff_person):
+    client = as_user(hr_admin)
+    assert "Boulangerie Test SA" in _page(client)
+    with CaptureQueriesContext(connection) as queries:
+        _page(client)
+    assert not any("policies_employer" in q["sql"] for q in queries.captured_queries)
+    employer.name = "Boulangerie Nouvelle SA"
+    employer.save()
+    assert "Boulangerie Nouvelle SA" in _page(client)
