@@ -182,7 +182,7 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "portals.cache.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "portals.redis_clients.RedisCache", "LOCATION": REDIS_URL}
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -1,4 +1,4 @@
-"""The Redis cache backend (portals/cache.py) keeps one client per connection pool and otherwise
+"""The Redis cache backend (portals/redis_clients.py) keeps one client per connection pool and otherwise
 behaves as Django's: values round-trip, add/get_many/delete/incr work, and a connection lost in
 between is opened again. Runs where a Redis answers (REDIS_URL, or the local one), else skips."""
 
@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from portals.cache import RedisCache
+from portals.redis_clients import RedisCache
 
 URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 

@@ -13,20 +13,27 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
 
-class RedisCacheClient(DjangoRedisCacheClient):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+class OneClientPerPool:
+    """For a subclass of Django's RedisCacheClient: `get_client` hands out one client per
+    connection pool, made on first use (the pool itself is made lazily, after a fork)."""
 
     def get_client(self, key=None, *, write=False):
+        clients = self.__dict__.setdefault("_clients", {})
         index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        client = clients.get(index)
         if client is None:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(
-                    self._servers[index], **self._pool_options)
-            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+            client = clients[index] = self._client(connection_pool=self._pool_at(index))
         return client
+
+    def _pool_at(self, index: int):
+        if index not in self._pools:
+            self._pools[index] = self._pool_class.from_url(self._servers[index],
+                                                           **self._pool_options)
+        return self._pools[index]
+
+
+class RedisCacheClient(OneClientPerPool, DjangoRedisCacheClient):
+    pass
 
 
 class RedisCache(DjangoRedisCache):
