@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import statistics
 import subprocess
 import sys
@@ -65,8 +66,12 @@ def bench_env(port: int) -> dict[str, str]:
 
 
 def page_paths(state: dict) -> dict[str, tuple[list[str], str]]:
-    """Each measured page: the paths it cycles through and the session cookie it sends."""
-    cookies = state["cookies"]
+    """Each measured page: the paths it cycles through and the cookies it sends (the session,
+    and a CSRF cookie as a browser has it after its first page: without it every page with a
+    form would make a new CSRF secret, which a real visitor's pages do not)."""
+    csrf = state.setdefault("csrf", secrets.token_hex(16))  # 32 characters: a secret's form
+    cookies = {name: f"{key}; csrftoken={csrf}"
+               for name, key in state["cookies"].items()}
     return {
         "baseline": (["/bench/baseline/"], cookies["insured"]),
         "dashboard": (["/insured/"], cookies["insured"]),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
+from django.template.loader_tags import BlockNode
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -38,6 +39,10 @@ def _hashable(value):
 
 
 class FragmentNode(template.Node):
+    # Not searched for blocks (it holds none): {% extends %} walks the root template's whole
+    # node tree for its blocks on every render, and the shell's text is mostly in fragments.
+    child_nodelists = ()
+
     def __init__(self, nodelist, values) -> None:
         self.nodelist = nodelist
         self.values = values
@@ -70,4 +75,6 @@ def fragment(parser, token):
         raise template.TemplateSyntaxError("fragment needs a name")
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("a {% fragment %} cannot hold a {% block %}")
     return FragmentNode(nodelist, [parser.compile_filter(bit) for bit in bits[2:]])

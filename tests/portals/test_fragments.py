@@ -56,3 +56,11 @@ def test_a_fragment_is_rendered_again_only_for_other_named_values():
     assert render(Context({"named": 1, "other": "a"})) == "1-a"
     assert render(Context({"named": 1, "other": "b"})) == "1-a"  # reused as it was
     assert render(Context({"named": 2, "other": "b"})) == "2-b"
+
+
+def test_a_block_inside_a_fragment_is_refused_when_the_template_loads():
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="block"):
+        engines["django"].from_string(
+            '{% load fragments %}{% fragment "t" %}{% block b %}{% endblock %}{% endfragment %}')
