@@ -9,7 +9,7 @@ PORT ?= 8000
 # laptop or in CI with the embedded default (SQLite, /dev/outbox/), so ask for it explicitly.
 export DEBUG ?= 1
 
-.PHONY: install run test test-fast e2e lint migrate messages seed totp bench clean
+.PHONY: install run test test-fast e2e lint migrate messages seed totp bench bench-load clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+
+# The whole application under load (PostgreSQL, Redis, gunicorn, a Celery worker): issue 14's
+# figures in one run. One part alone: make bench-load BENCH_ARGS=--pages (or --sms,
+# --certificates, --weight, --memory). Production settings: DEBUG off for the served app.
+bench-load: messages
+	DEBUG=0 $(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var test-artifacts

@@ -27,7 +27,7 @@ from .models import (
     User,
     UserSession,
 )
-from .services import terms_current_version
+from .services import TERMS_CACHE_KEY, terms_current_version
 
 MEMBERSHIP_FIELDS = (
     "id", "user_id", "kind", "role", "insured_person_id", "employer_id", "agency_id",
@@ -53,7 +53,11 @@ def memberships_current(user: User) -> list[Membership]:
     if cached is not None:
         return cached
     key = memberships_cache_key(user.pk)
-    rows = cache.get(key)
+    return _memberships_from(user, cache.get(key))
+
+
+def _memberships_from(user: User, rows: list[dict] | None) -> list[Membership]:
+    key = memberships_cache_key(user.pk)
     if rows is None:
         rows = list(
             Membership.objects.filter(user_id=user.pk, revoked_at__isnull=True)
@@ -70,10 +74,26 @@ def memberships_current(user: User) -> list[Membership]:
     return memberships
 
 
+def gate_prefetch(user: User) -> None:
+    """What the portal gate reads from the shared cache on every page, the user's memberships
+    and the current terms version, in one round trip; `memberships_current` and
+    `terms_accepted_current` then use it for the rest of the request."""
+    if getattr(user, "_memberships_current", None) is not None:
+        return
+    key = memberships_cache_key(user.pk)
+    found = cache.get_many([key, TERMS_CACHE_KEY])
+    _memberships_from(user, found.get(key))
+    if TERMS_CACHE_KEY in found:
+        user._terms_version = found[TERMS_CACHE_KEY] or None
+
+
 def terms_accepted_current(user: User, session=None) -> bool:
     """Whether the user accepted the current terms; the answer is kept in the session so the
     portal gate asks the database once per session and version, not on every page."""
-    version = terms_current_version()
+    if hasattr(user, "_terms_version"):
+        version = user._terms_version
+    else:
+        version = terms_current_version()
     if version is None:
         return True
     if session is not None and session.get(TERMS_SESSION_KEY) == version:

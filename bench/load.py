@@ -163,8 +163,10 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def run(port: int, path: str | list[str], cookie: str, total: int, concurrency: int) -> dict:
-    """`total` GETs from `concurrency` threads; several paths are taken in turn."""
+def run(port: int, path: str | list[str], cookie: str, total: int, concurrency: int,
+        *, keep_latencies: bool = False) -> dict:
+    """`total` GETs from `concurrency` threads; several paths are taken in turn. With
+    `keep_latencies` the result carries every latency (seconds, sorted)."""
     paths = [path] if isinstance(path, str) else list(path)
     latencies: list[float] = []
     errors: list[str] = []
@@ -207,6 +209,7 @@ def run(port: int, path: str | list[str], cookie: str, total: int, concurrency: 
     wall = time.perf_counter() - began
     latencies.sort()
     return {
+        **({"latencies": latencies} if keep_latencies else {}),
         "requests": len(latencies), "errors": errors, "wall": wall,
         "rps": len(latencies) / wall,
         "p50": statistics.median(latencies) * 1000,

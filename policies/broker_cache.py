@@ -36,18 +36,31 @@ def versioned(key: str, version_keys: list[str], build, timeout: int):
     kept with them: the versions and the value come in one cache round trip. A value built
     while a write was under way carries the versions read before it, which that write's bump
     (again after commit) makes stale."""
-    found = cache.get_many([key, *version_keys])
+    return versioned_many({key: build}, version_keys, timeout)[key]
+
+
+def versioned_many(builds: dict, version_keys: list[str], timeout: int) -> dict:
+    """`versioned` for several values that depend on the same versions (e.g. a page's body
+    and a flag its header shows): all of them and the versions in one cache round trip; only
+    the missing or stale ones are built."""
+    found = cache.get_many([*builds, *version_keys])
     current = [found.get(k) for k in version_keys]
-    entry = found.get(key)
-    if entry is not None and None not in current and entry[0] == current:
-        return entry[1]
+    values = {}
+    for key in builds:
+        entry = found.get(key)
+        if entry is not None and None not in current and entry[0] == current:
+            values[key] = entry[1]
+    if len(values) == len(builds):
+        return values
     for index, version_key in enumerate(version_keys):
         if current[index] is None:
             cache.add(version_key, time.time_ns(), None)
             current[index] = cache.get(version_key)
-    value = build()
-    cache.set(key, (current, value), timeout)
-    return value
+    for key, build in builds.items():
+        if key not in values:
+            values[key] = build()
+            cache.set(key, (current, values[key]), timeout)
+    return values
 
 
 def _bump(key: str) -> None:

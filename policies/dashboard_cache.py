@@ -23,6 +23,12 @@ def _key(person_id: int) -> str:
     return f"insured-dashboard-version:v1:{person_id}"
 
 
+def dashboard_version_keys(person_id: int) -> list[str]:
+    """The cache keys of the versions a person's cached pages depend on (for
+    policies.broker_cache.versioned): everyone's generation and the person's own."""
+    return [GENERATION_KEY, _key(person_id)]
+
+
 def dashboard_version(person_id: int) -> str:
     """The person's own version and the generation shared by everyone (employer, contract
     and plan names appear on every dashboard), in one cache round trip."""
@@ -48,6 +54,20 @@ def _bump(key: str) -> None:
 def dashboard_touch(person_id: int | None) -> None:
     if person_id is not None:
         _bump(_key(person_id))
+
+
+def dashboard_touch_many(person_ids) -> None:
+    """`dashboard_touch` for many persons (a bulk update), in one cache round trip."""
+    keys = [_key(pk) for pk in set(person_ids) if pk is not None]
+    if not keys:
+        return
+
+    def bump() -> None:
+        version = time.time_ns()
+        cache.set_many(dict.fromkeys(keys, version), None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def dashboard_touch_everyone() -> None:

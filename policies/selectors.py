@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Membership
 
-from .dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
+from .broker_cache import versioned, versioned_many
+from .dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version_keys
 from .models import (
     OPEN_REQUEST_STATUSES,
     Agency,
@@ -27,6 +28,7 @@ from .models import (
     ContributionInvoice,
     ContributionLine,
     Document,
+    Employer,
     InsuredPerson,
     Mandate,
     Mutation,
@@ -52,16 +54,28 @@ def insured_person_for(membership: Membership) -> InsuredPerson:
     )
 
 
+def _pensioner_key(person_id: int) -> str:
+    return f"insured-pensioner:v2:{person_id}"
+
+
+def _pensioner_query(person_id: int):
+    return lambda: InsuredPerson.objects.filter(
+        pk=person_id, status=InsuredPerson.Status.PENSIONER).exists()
+
+
 def person_is_pensioner(person_id: int) -> bool:
     """Every insured page's navigation asks; the answer lives in the shared cache under the
-    person's dashboard version, which every write to the person moves."""
-    key = f"insured-pensioner:v1:{person_id}:{dashboard_version(person_id)}"
-    found = cache.get(key)
-    if found is None:
-        found = InsuredPerson.objects.filter(
-            pk=person_id, status=InsuredPerson.Status.PENSIONER).exists()
-        cache.set(key, found, DASHBOARD_CACHE_SECONDS)
-    return found
+    person's dashboard versions, which every write to the person moves (one round trip)."""
+    return versioned(_pensioner_key(person_id), dashboard_version_keys(person_id),
+                     _pensioner_query(person_id), DASHBOARD_CACHE_SECONDS)
+
+
+def dashboard_cached(person_id: int, key: str, build) -> tuple[str, bool]:
+    """The dashboard body cached under `key` (else `build()`) and whether the person is a
+    pensioner, both under the person's dashboard versions and in one cache round trip."""
+    values = versioned_many({key: build, _pensioner_key(person_id): _pensioner_query(person_id)},
+                            dashboard_version_keys(person_id), DASHBOARD_CACHE_SECONDS)
+    return values[key], values[_pensioner_key(person_id)]
 
 
 def certificate_latest(person: InsuredPerson) -> Certificate | None:
@@ -314,12 +328,13 @@ def agency_cache_key(agency_id: int) -> str:
     return f"agency:v1:{agency_id}"
 
 
-def agency_for(membership: Membership) -> Agency:
+def agency_for(membership: Membership, *, cached: Agency | None = None) -> Agency:
     """The membership's agency (name, account manager) for every broker page, from the shared
-    cache; a save of the agency drops it (policies.signals)."""
+    cache (or `cached`, read from it with something else); a save of the agency drops it
+    (policies.signals)."""
     membership = _broker_membership(membership)
     key = agency_cache_key(membership.agency_id)
-    agency = cache.get(key)
+    agency = cached if cached is not None else cache.get(key)
     if agency is None:
         agency = Agency.objects.get(pk=membership.agency_id)
         cache.set(key, agency, AGENCY_CACHE_SECONDS)
@@ -410,16 +425,16 @@ def policy_for_broker(membership: Membership, number: str | None, *,
                       agency_wide: bool = False) -> Policy | None:
     """The policy with this number if the membership may see it, else None: a number under
     another agency's (or another broker's, or an ended) mandate answers exactly like one that
-    does not exist, with the same single query."""
+    does not exist, with the same single query. Holder and insured person load when used (the
+    policy pages read them only to build the cached body): a join less to compile and plan on
+    every lookup. Numbers are unique and a policy has one mandate per agency, so no order is
+    needed to take the one row."""
     number = policy_number_normalize(number)
     if number is None:
         return None
-    return (
-        policies_for_broker(membership, agency_wide=agency_wide)
-        .select_related("holder", "insured")
-        .filter(number=number)
-        .first()
-    )
+    found = list(policies_for_broker(membership, agency_wide=agency_wide)
+                 .filter(number=number)[:1])
+    return found[0] if found else None
 
 
 def policy_values_history(policy: Policy) -> list[PolicyValue]:
@@ -543,6 +558,24 @@ def _employer_id(membership: Membership) -> int:
     if membership.kind != Membership.Kind.EMPLOYER or membership.employer_id is None:
         raise Http404
     return membership.employer_id
+
+
+EMPLOYER_CACHE_SECONDS = 5 * 60
+
+
+def employer_cache_key(employer_id: int) -> str:
+    return f"employer:v1:{employer_id}"
+
+
+def employer_for(membership: Membership) -> Employer:
+    """The membership's company (the header names it on every employer page), from the shared
+    cache; a save or delete of the employer drops it (policies.signals)."""
+    key = employer_cache_key(_employer_id(membership))
+    employer = cache.get(key)
+    if employer is None:
+        employer = Employer.objects.get(pk=membership.employer_id)
+        cache.set(key, employer, EMPLOYER_CACHE_SECONDS)
+    return employer
 
 
 def _or_404(queryset: QuerySet, pk):

@@ -393,20 +393,22 @@ POLICY_LOOKUPS_PER_HOUR = 60
 POLICY_LOOKUP_WINDOW = timedelta(hours=1)
 
 
-def _lookup_key(user: User, number: str) -> str:
+def policy_lookup_key(user: User, number: str) -> str:
     return f"policy-lookup:v1:{user.pk}:{number}"
 
 
-def policy_lookup_take(*, user: User, number: str, found: bool) -> bool:
+def policy_lookup_take(*, user: User, number: str, found: bool,
+                       remembered: bool | None = None) -> bool:
     """Whether the user may see the answer for this policy number now; records it if so.
 
     At most 60 different numbers an hour per user, hits and misses alike (a miss must cost the
     same as a hit, or the limit would tell them apart), counted in the database so every web
     process sees the same count. Opening the same policy again (its other tab, its PDF) within
     the hour costs nothing, and the shared cache remembers it so that costs no query either.
-    `found` is kept for support: who looked for what."""
-    key = _lookup_key(user, number)
-    if cache.get(key):
+    `found` is kept for support: who looked for what. `remembered`: whether the caller
+    already read the cache entry (with something else, in one round trip)."""
+    key = policy_lookup_key(user, number)
+    if remembered if remembered is not None else cache.get(key):
         return True
     now = timezone.now()
     seen = PolicyLookup.objects.filter(user=user, at__gte=now - POLICY_LOOKUP_WINDOW).aggregate(

@@ -65,6 +65,29 @@ for model in OWNER_FIELD:
     pre_save.connect(_touch_previous_owner, sender=model, dispatch_uid=f"dashboard-{name}-pre")
     post_save.connect(_touch, sender=model, dispatch_uid=f"dashboard-{name}")
     post_delete.connect(_touch, sender=model, dispatch_uid=f"dashboard-{name}-del")
+
+
+def _touch_staff_list(sender, instance, **kwargs) -> None:
+    """The staff overview of the employer whose contract the person is under."""
+    from .staff_cache import staff_touch
+
+    staff_touch(Contract.objects.filter(pk=instance.contract_id).values_list("employer_id",
+                                                                             flat=True))
+
+
+def _touch_previous_staff_list(sender, instance, raw=False, **kwargs) -> None:
+    """A person moved to another employer's contract leaves its previous employer's list."""
+    from .staff_cache import staff_touch
+
+    if instance.pk is not None and not raw:
+        staff_touch(InsuredPerson.objects.filter(pk=instance.pk).exclude(
+            contract_id=instance.contract_id).values_list("contract__employer_id", flat=True))
+
+
+pre_save.connect(_touch_previous_staff_list, sender=InsuredPerson, dispatch_uid="staff-list-pre")
+post_save.connect(_touch_staff_list, sender=InsuredPerson, dispatch_uid="staff-list")
+post_delete.connect(_touch_staff_list, sender=InsuredPerson, dispatch_uid="staff-list-del")
+
 for model in (PensionPayment,):
     post_save.connect(_touch_payment, sender=model, dispatch_uid="dashboard-payment")
     post_delete.connect(_touch_payment, sender=model, dispatch_uid="dashboard-payment-del")
@@ -84,6 +107,18 @@ def _drop_cached_agency(sender, instance, **kwargs) -> None:
 
 post_save.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency")
 post_delete.connect(_drop_cached_agency, sender=Agency, dispatch_uid="broker-agency-del")
+
+
+def _drop_cached_employer(sender, instance, **kwargs) -> None:
+    from django.core.cache import cache
+
+    from .selectors import employer_cache_key
+
+    cache.delete(employer_cache_key(instance.pk))
+
+
+post_save.connect(_drop_cached_employer, sender=Employer, dispatch_uid="employer-header")
+post_delete.connect(_drop_cached_employer, sender=Employer, dispatch_uid="employer-header-del")
 
 
 # --- broker portal: the policy pages' versions (policies.broker_cache) ---------------------------

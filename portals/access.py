@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.models import Membership
-from accounts.selectors import memberships_current, terms_accepted_current
+from accounts.selectors import gate_prefetch, memberships_current, terms_accepted_current
 
 Kind, Role = Membership.Kind, Membership.Role
 
@@ -67,6 +67,7 @@ def gate_redirect(request: HttpRequest):
         if reenrol_required(user):
             return redirect(reverse("factor-reenrol"))
         return redirect(reverse("two_factor:setup"))
+    gate_prefetch(user)  # memberships and terms version: one cache round trip
     if not terms_accepted_current(user, request.session):
         return redirect(f"{reverse('terms')}?{urlencode({'next': request.get_full_path()})}")
     return None
@@ -142,6 +143,13 @@ class InsuredPortalMixin(PortalMixin):
 class EmployerPortalMixin(PortalMixin):
     portal_kind = Kind.EMPLOYER
     required_capability = "view_company"
+
+    def get_context_data(self, **kwargs):
+        from policies.selectors import employer_for
+
+        # The header names the membership's company: from the shared cache, not a query.
+        self.request.membership.employer = employer_for(self.request.membership)
+        return super().get_context_data(**kwargs)
 
 
 class BrokerPortalMixin(PortalMixin):

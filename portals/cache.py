@@ -16,6 +16,8 @@ import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+from .redis_clients import OneClientPerPool
+
 logger = logging.getLogger(__name__)
 
 # Fail fast: a Redis that does not answer must not hold a web request.
@@ -41,7 +43,7 @@ class _Unavailable:
             return fallback
 
 
-class ResilientRedisCacheClient(RedisCacheClient):
+class ResilientRedisCacheClient(OneClientPerPool, RedisCacheClient):
     def __init__(self, servers, **options):
         super().__init__(servers, **{**DEFAULT_OPTIONS, **options})
 

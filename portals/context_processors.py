@@ -46,10 +46,13 @@ def _portal_nav(request: HttpRequest) -> PortalNav:
     current = match.url_name if match is not None and match.namespace == kind else ""
     is_pensioner = False
     if kind == "insured":
-        from policies.selectors import person_is_pensioner
+        # The dashboard read it with its body, in the same cache round trip.
+        is_pensioner = getattr(request, "insured_is_pensioner", None)
+        if is_pensioner is None:
+            from policies.selectors import person_is_pensioner
 
-        insured = membership or next(m for m in memberships if m.kind == kind)
-        is_pensioner = person_is_pensioner(insured.insured_person_id)
+            insured = membership or next(m for m in memberships if m.kind == kind)
+            is_pensioner = person_is_pensioner(insured.insured_person_id)
     return PortalNav(kind=kind, home=reverse(PORTAL_URLS[kind]), current=current or "",
                      is_pensioner=is_pensioner)
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +109,11 @@ def buy_in_input_for(
     return engine.BuyInInput(**{**values, **overrides})
 
 
+# Risk benefits of the fund's plans, as shares of the insured salary.
+DISABILITY_SHARE = Decimal("0.40")
+SPOUSE_SHARE = Decimal("0.24")
+
+
 def certificate_figures_for(
     *,
     birth_date: date,
@@ -144,14 +149,133 @@ def certificate_figures_for(
         "bvg_savings_capital": capital,  # demo figures follow the BVG minimum plan
         "projected_capital_65": projection.capital_at_retirement,
         "projected_pension_65": projection.annual_pension,
-        "disability_pension": _money(coordinated * Decimal("0.40")),
-        "spouse_pension": _money(coordinated * Decimal("0.24")),
+        "disability_pension": _money(coordinated * DISABILITY_SHARE),
+        "spouse_pension": _money(coordinated * SPOUSE_SHARE),
         "death_capital": Decimal("0.00"),
         "max_buy_in": max_buy_in,
         "wef_available": wef_available,
         "employee_contribution": _money(coordinated * eplan.credit_rate(age) / 2),
         "employer_contribution": _money(coordinated * eplan.credit_rate(age) / 2),
     }
+
+
+# --- certificates recomputed (after a change of plan rules or of the year's BVG parameters) -----
+
+RECOMPUTED_FIELDS = (
+    "insured_salary", "projected_capital_65", "projected_pension_65", "disability_pension",
+    "spouse_pension", "max_buy_in", "wef_available", "employee_contribution",
+    "employer_contribution",
+)
+
+
+def certificate_recomputed_figures(person: InsuredPerson, certificate: Certificate,
+                                   plan: engine.Plan) -> dict[str, Decimal]:
+    """What a certificate states that follows from the plan, the BVG parameters of its year and
+    the person's data. The declared salary and the savings capital (the account's balance) are
+    the inputs and stay as they are. Raises engine.SimulationError for a person the engine
+    cannot project (e.g. past the plan's latest retirement age)."""
+    year = certificate.year
+    age = year - person.birth_date.year
+    coordinated = engine.coordinated_salary(year, certificate.annual_salary,
+                                            plan).coordinated_salary
+    capital = certificate.savings_capital
+    reference = reference_age_years(person, plan)
+    projection = engine.project(engine.ProjectionInput(
+        year=year, birth_date=person.birth_date, sex=person.sex,
+        annual_salary=certificate.annual_salary, savings_capital=capital,
+        bvg_savings_capital=(certificate.bvg_savings_capital
+                             if certificate.bvg_savings_capital is not None else Decimal(0)),
+        insured_salary=coordinated,
+        retirement_age=min(max(reference, age), plan.latest_retirement_age), plan=plan,
+    ))
+    regulatory = engine.regulatory_max_capital(engine.BuyInInput(
+        year=year, birth_date=person.birth_date, annual_salary=certificate.annual_salary,
+        savings_capital=capital, insured_salary=coordinated, plan=plan))
+    half_credit = _money(coordinated * plan.credit_rate(age) / 2)
+    return {
+        "insured_salary": coordinated,
+        "projected_capital_65": projection.capital_at_retirement,
+        "projected_pension_65": projection.annual_pension,
+        "disability_pension": _money(coordinated * DISABILITY_SHARE),
+        "spouse_pension": _money(coordinated * SPOUSE_SHARE),
+        "max_buy_in": _money(max(Decimal(0), regulatory - capital)),
+        # Art. 30c BVG: after 50, at most half the capital (the capital at 50 is not kept).
+        "wef_available": capital if age <= 50 else _money(capital / 2),
+        "employee_contribution": half_credit,
+        "employer_contribution": half_credit,
+    }
+
+
+def certificates_recompute(*, year: int, first_person_id: int, last_person_id: int,
+                           contract_ids: list[int] | None = None) -> dict[str, int]:
+    """Recomputes the `year` certificates of the active insured persons whose ids lie in
+    [first_person_id, last_person_id] (one chunk of simulations.tasks): one query to read them
+    with their plans, batched updates, and the dashboards of those persons move to a new
+    version. A person the engine cannot project keeps the certificate as it was (counted)."""
+    from policies.dashboard_cache import dashboard_touch_many
+
+    certificates = list(
+        Certificate.objects.filter(
+            year=year, person_id__gte=first_person_id, person_id__lte=last_person_id,
+            person__status=InsuredPerson.Status.ACTIVE,
+            **({"person__contract_id__in": contract_ids} if contract_ids else {}),
+        ).select_related("person__contract__plan").order_by("person_id")
+    )
+    plans: dict[int | None, engine.Plan] = {}
+    changed, skipped = [], 0
+    for certificate in certificates:
+        person = certificate.person
+        plan_id = person.contract.plan_id
+        if plan_id not in plans:
+            plans[plan_id] = engine_plan(person.contract.plan)
+        try:
+            figures = certificate_recomputed_figures(person, certificate, plans[plan_id])
+        except engine.SimulationError:
+            skipped += 1
+            continue
+        for field, value in figures.items():
+            setattr(certificate, field, value)
+        changed.append(certificate)
+    with transaction.atomic():
+        _certificates_update(changed)
+        dashboard_touch_many(c.person_id for c in changed)
+    return {"recomputed": len(changed), "skipped": skipped}
+
+
+def _certificates_update(certificates: list[Certificate], batch: int = 1000) -> None:
+    """Writes the recomputed fields. On PostgreSQL one UPDATE ... FROM (VALUES ...) per batch:
+    Django's bulk_update builds a CASE per field and row, which costs ten times the engine's
+    own work at 1,000 rows."""
+    if connection.vendor != "postgresql":
+        Certificate.objects.bulk_update(certificates, RECOMPUTED_FIELDS, batch_size=500)
+        return
+    meta = Certificate._meta
+    columns = [meta.get_field(name).column for name in RECOMPUTED_FIELDS]
+    assignments = ", ".join(f'"{c}" = v."{c}"' for c in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    row = "(%s::bigint" + ", %s::numeric" * len(columns) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(certificates), batch):
+            part = certificates[start:start + batch]
+            params = [value for c in part
+                      for value in (c.pk, *(getattr(c, name) for name in RECOMPUTED_FIELDS))]
+            cursor.execute(
+                f'UPDATE "{meta.db_table}" AS c SET {assignments} '  # noqa: S608 - model names
+                f"FROM (VALUES {', '.join([row] * len(part))}) AS v(id, {names}) "
+                "WHERE c.id = v.id",
+                params)
+
+
+def certificate_chunks(*, year: int, contract_ids: list[int] | None = None,
+                       size: int = 1000) -> list[tuple[int, int]]:
+    """[first, last] person ids of chunks of `size` certificates of `year` to recompute."""
+    ids = list(
+        Certificate.objects.filter(
+            year=year, person__status=InsuredPerson.Status.ACTIVE,
+            **({"person__contract_id__in": contract_ids} if contract_ids else {}),
+        ).order_by("person_id").values_list("person_id", flat=True)
+    )
+    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
 # --- simulations in the insured portal -----------------------------------------------------------

@@ -11,6 +11,7 @@ import json
 from datetime import timedelta
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -54,7 +55,8 @@ class BrokerMixin(BrokerPortalMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        agency = ps.agency_for(self.request.membership)
+        agency = ps.agency_for(self.request.membership,
+                               cached=getattr(self, "agency_prefetched", None))
         # The header names the membership's target (its agency): from the cache too.
         self.request.membership.agency = agency
         context["agency"] = agency
@@ -105,8 +107,15 @@ class PolicyMixin(BrokerMixin):
         policy = None
         if normalized is not None:
             policy = ps.policy_for_broker(request.membership, normalized, **self.scope)
+            # Whether this number was looked up within the hour, and the header's agency: one
+            # cache round trip.
+            keys = [policy_services.policy_lookup_key(request.user, normalized),
+                    ps.agency_cache_key(request.membership.agency_id)]
+            cached = cache.get_many(keys)
+            self.agency_prefetched = cached.get(keys[1])
             allowed = policy_services.policy_lookup_take(
-                user=request.user, number=normalized, found=policy is not None)
+                user=request.user, number=normalized, found=policy is not None,
+                remembered=bool(cached.get(keys[0])))
             if not allowed:
                 return render(request, "broker/lookup_limit.html", self.get_context_data(
                     limit=policy_services.POLICY_LOOKUPS_PER_HOUR), status=429)

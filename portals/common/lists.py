@@ -216,11 +216,17 @@ class ListMixin:
     @cached_property
     def filter_choices(self) -> dict[str, list[tuple[str, str]]]:
         """Filter name -> [(value, label)], asked once per request."""
-        choices = {}
-        for name, spec in self.filters.items():
+        return {name: self._choices_of(name) for name in self.filters}
+
+    def _choices_of(self, name: str) -> list[tuple[str, str]]:
+        """One filter's choices, asked once per request (some cost a query or a cache round
+        trip: a page served from a cache without filters in its URL asks none of them)."""
+        known = self.__dict__.setdefault("_filter_choices_known", {})
+        if name not in known:
+            spec = self.filters[name]
             given = spec.choices(self) if callable(spec.choices) else spec.choices
-            choices[name] = [(str(value), str(label)) for value, label in given]
-        return choices
+            known[name] = [(str(value), str(label)) for value, label in given]
+        return known[name]
 
     @cached_property
     def active_filters(self) -> dict[str, str]:
@@ -228,7 +234,7 @@ class ListMixin:
         active = {}
         for name in self.filters:
             value = self.request.GET.get(name, "")
-            if value and value in {v for v, _label in self.filter_choices[name]}:
+            if value and value in {v for v, _label in self._choices_of(name)}:
                 active[name] = value
         return active
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -30,7 +29,6 @@ from policies import pdf as policy_pdf
 from policies import selectors as ps
 from policies import services as policy_services
 from policies.countries import country_name
-from policies.dashboard_cache import DASHBOARD_CACHE_SECONDS, dashboard_version
 from policies.models import (
     ChangeRequest,
     Document,
@@ -78,20 +76,19 @@ class PensionerOnlyMixin:
 
 class HomeView(InsuredPortalMixin, TemplateView):
     """The most visited page: its body is rendered once per person, data version, language and
-    day (pension dates move with the calendar), then served from the shared cache."""
+    day (pension dates move with the calendar), then served from the shared cache together
+    with the navigation's pensioner flag (one round trip for both)."""
 
     template_name = "insured/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         person_id = self.request.membership.insured_person_id
-        key = f"insured-dashboard:v1:{person_id}:{dashboard_version(person_id)}:{translation.get_language()}:{timezone.localdate().isoformat()}"
-        html = cache.get(key)
-        if html is None:
-            html = render_to_string(
-                "insured/_dashboard.html", self.dashboard_context(), request=self.request
-            )
-            cache.set(key, html, DASHBOARD_CACHE_SECONDS)
+        key = (f"insured-dashboard:v2:{person_id}:{translation.get_language()}:"
+               f"{timezone.localdate().isoformat()}")
+        html, is_pensioner = ps.dashboard_cached(person_id, key, lambda: render_to_string(
+            "insured/_dashboard.html", self.dashboard_context(), request=self.request))
+        self.request.insured_is_pensioner = is_pensioner  # for the navigation
         context["dashboard_html"] = mark_safe(html)  # noqa: S308 - our own rendered template
         return context
 

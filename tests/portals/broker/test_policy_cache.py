@@ -166,3 +166,57 @@ def test_the_agency_admin_sees_the_same_policy(as_user, broker, agency_admin, po
     _page(as_user(broker), DETAILS)
     page = _page(as_user(agency_admin), DETAILS)
     assert "Valérie Vermeil" in page and "2e rappel" in page
+
+
+# --- the scope check runs on every request: mandate and number changes count at once ---------------
+
+def _status(client, url: str) -> int:
+    return client.get(url).status_code
+
+
+def test_a_mandate_that_ends_closes_the_policy_at_once(as_user, broker, policy, agency):
+    client = as_user(broker)
+    assert _status(client, DETAILS) == 200
+    mandate = Mandate.objects.get(policy=policy, agency=agency)
+    mandate.end_date = timezone.localdate() - timedelta(days=1)
+    mandate.save()
+    assert _status(client, DETAILS) == 404
+    assert _status(client, VALUES) == 404
+
+
+def test_a_mandate_given_to_a_colleague_moves_the_policy_at_once(as_user, broker, policy,
+                                                                  agency, colleague_broker):
+    from django.test import Client
+
+    from tests.conftest import login_verified
+
+    client = as_user(broker)
+    colleague = login_verified(Client(), colleague_broker)
+    assert _status(client, DETAILS) == 200
+    assert _status(colleague, DETAILS) == 404
+    mandate = Mandate.objects.get(policy=policy, agency=agency)
+    mandate.broker = colleague_broker
+    mandate.save()
+    assert _status(client, DETAILS) == 404
+    assert _status(colleague, DETAILS) == 200
+
+
+def test_a_renumbered_policy_answers_under_its_new_number_only(as_user, broker, policy):
+    client = as_user(broker)
+    assert _status(client, DETAILS) == 200
+    assert _status(client, reverse("broker:policy", args=["P-810077"])) == 404
+    policy.number = "P-810077"
+    policy.save()
+    assert _status(client, DETAILS) == 404
+    assert _status(client, reverse("broker:policy", args=["P-810077"])) == 200
+
+
+def test_a_new_mandate_opens_a_number_looked_up_before(as_user, broker, agency, policy):
+    other = f.PolicyFactory(number="P-810088",
+                            holder=f.PolicyHolderFactory(first_name="Nina", last_name="Neuve"))
+    client = as_user(broker)
+    url = reverse("broker:policy", args=["P-810088"])
+    assert _status(client, url) == 404
+    Mandate.objects.create(agency=agency, policy=other, broker=broker,
+                           start_date=timezone.localdate())
+    assert "Nina Neuve" in _page(client, url)
