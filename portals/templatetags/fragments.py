@@ -13,6 +13,8 @@ its renderings on its own node, so a template reloaded in development starts afr
 from __future__ import annotations
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader_tags import BlockNode
 from django.utils.html import conditional_escape
@@ -24,6 +26,15 @@ register = template.Library()
 # Letters, digits and hyphens only: it passes through escaping unchanged.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-8d3f0c1e"
 MAX_RENDERINGS = 512  # per tag: languages x the named values' combinations stay far below
+
+# Settings are constants in a running process, but a test may change one (FUND_NAME): every
+# rendering made before belongs to an older generation and is not reused.
+_settings_generation = [0]
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs) -> None:
+    _settings_generation[0] += 1
 
 
 def _hashable(value):
@@ -53,7 +64,8 @@ class FragmentNode(template.Node):
         token = context.get("csrf_token") if self.has_csrf else None
         if self.has_csrf and (not token or token == "NOTPROVIDED"):
             return self.nodelist.render(context)
-        key = (get_language(), *(_hashable(v.resolve(context)) for v in self.values))
+        key = (_settings_generation[0], get_language(),
+               *(_hashable(v.resolve(context)) for v in self.values))
         html = self.renderings.get(key)
         if html is None:
             with context.push(csrf_token=CSRF_PLACEHOLDER):

@@ -20,6 +20,7 @@ ATTEMPT_TABLES = {
     "axes.AccessFailureLog": "failed logins are logged",
     "axes.AccessLog": "logins are logged",
     "policies.PolicyLookup": "every policy lookup is counted, found or not (hourly limit)",
+    "accounts.AdminAudit": "the back office's audit trail records every refusal (403) too",
     "contenttypes.ContentType": "static",
     "auth.Permission": "static",
     "sessions.Session": "not used (PortalSession is the session store)",

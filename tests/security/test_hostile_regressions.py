@@ -145,9 +145,10 @@ def test_a_decline_note_with_a_nul_character_is_refused(client, hr_admin, pendin
 def test_a_decision_note_with_a_nul_character_is_refused_in_the_admin(client, superuser,
                                                                     pending_request):
     client = login_verified(client, superuser)
-    for action in ("reject", "approve"):
+    # Rejecting asks for its reason on a page of its own; approving takes an optional note.
+    for action, field in (("reject", "reason"), ("approve", "decision_note")):
         response = client.post(f"/admin/accounts/accessrequest/{pending_request.pk}/{action}/",
-                               {"decision_note": "a\x00b"}, follow=True)
+                               {field: "a\x00b"}, follow=True)
         assert NUL_REFUSED in response.content.decode()
     pending_request.refresh_from_db()
     assert pending_request.status == "pending"
