@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +124,12 @@ class MembershipInline(MembershipGrantsOnlyBySuperuser, admin.TabularInline):
 
 
 def reenrol_letter(user: User, issued) -> Letter:
+    """The re-activation letter, in the person's language (not the colleague's)."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return _reenrol_letter(user, issued)
+
+
+def _reenrol_letter(user: User, issued) -> Letter:
     person = user.insured_person
     address = [user.get_full_name()]
     if person is not None:

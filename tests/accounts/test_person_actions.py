@@ -85,6 +85,15 @@ def test_each_group_resets_an_insured_and_gets_the_letter(as_user, insured, who,
     assert SecurityEvent.objects.get(user=insured, kind="factor_reset").detail["reason"] == REASON
 
 
+def test_the_letter_speaks_the_persons_language_not_the_colleagues(as_user, agent, insured):
+    insured.language = "de"
+    insured.save(update_fields=["language"])
+    response = as_user(agent).post(url(insured, "reset-factor"), {"reason": REASON})
+    text = " ".join(pdf_pages_text(response.content))
+    assert "Geben Sie diesen Code ein" in text
+    assert "Saisissez ce code" not in text
+
+
 def test_an_hr_admin_gets_a_four_eyes_request_not_a_reset(as_user, agent, hr_admin):
     client = as_user(agent)
     assert "Demander la réinitialisation" in client.get(url(hr_admin, "reset-factor")).content.decode()
