@@ -91,10 +91,13 @@ def percentile(sorted_values: list[float], share: float) -> float:
 
 
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    # The production settings (gunicorn.conf.py: JSON access log, as every page pays it), but
+    # workers are never recycled: the memory part follows one worker's whole life. The log
+    # lines are written and dropped.
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portals.wsgi:application", "--bind",
          f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env={**env, "GUNICORN_MAX_REQUESTS": "0"}, stdout=subprocess.DEVNULL,
     )
     load.wait_for(port)
     return server
