@@ -6,8 +6,6 @@ capabilities ("view_agency_portfolio"), never a role name."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import timedelta
 from functools import cached_property
 
@@ -41,7 +39,7 @@ from policies.models import CommissionLine, CommissionStatement, Document, Polic
 from policies.swiss import percent
 from portals.access import BrokerPortalMixin
 from portals.common.downloads import attachment, attachment_file
-from portals.common.lists import Column, Filter, ListMixin
+from portals.common.lists import CachedListingMixin, Column, Filter, ListMixin
 from simulations.charts import dated_chart_svg
 
 from .forms import PolicyInquiryForm
@@ -215,7 +213,7 @@ def _holder_name(policy: Policy) -> str:
     return f"{policy.holder.last_name} {policy.holder.first_name}"
 
 
-class PortfolioView(ListMixin, BrokerMixin, ListView):
+class PortfolioView(CachedListingMixin, ListMixin, BrokerMixin, ListView):
     template_name = "broker/portfolio.html"
     filters = {
         "product": Filter(gettext_lazy("Produit"), lambda view: [
@@ -240,52 +238,20 @@ class PortfolioView(ListMixin, BrokerMixin, ListView):
     ]
     paginate_by = 25
     export_name = "portefeuille"
-    # The first pages of each sort and filter come from the shared cache; a search, an export
-    # or a page further on is computed on each request (the key space stays small).
-    CACHED_PAGES = 20
+    # The first pages of each sort and filter come rendered from the shared cache.
+    listing_template = "broker/_portfolio_body.html"
+    listing_cache_seconds = PORTFOLIO_CACHE_SECONDS
+    shell_mixin = BrokerMixin
 
-    def listing_cache_key(self) -> str | None:
-        """The rendered list's key: the scope (agency, and the broker unless agency-wide),
-        sort, filters, page, language and day (mandates start and end by date); the entry
-        holds the agency's portfolio version it was built at."""
-        get = self.request.GET
-        if get.get("export") or self.search_query:
-            return None
-        raw = get.get("page", "") or "1"
-        if not (raw.isdecimal() and len(raw) < 6 and 1 <= int(raw) <= self.CACHED_PAGES):
-            return None
+    def listing_scope(self) -> str:
+        """The agency, and the broker unless agency-wide (mandates start and end by date: the
+        key holds the day); the entry holds the agency's portfolio version it was built at."""
         membership = self.request.membership
         scope = "all" if self.scope["agency_wide"] else membership.user_id
-        view = json.dumps([self.sort_key, sorted(self.active_filters.items()), int(raw)])
-        return (f"broker-portfolio:v2:{membership.agency_id}:{scope}:"
-                f"{translation.get_language()}:{timezone.localdate().isoformat()}:"
-                f"{hashlib.sha256(view.encode()).hexdigest()[:32]}")
+        return f"broker-portfolio:v2:{membership.agency_id}:{scope}"
 
-    def get(self, request, *args, **kwargs):
-        key = self.listing_cache_key()
-        if key is None:
-            return super().get(request, *args, **kwargs)
-        self.full_response = None
-        body = versioned(key, [portfolio_version_key(request.membership.agency_id)],
-                         lambda: self.render_listing(request, *args, **kwargs),
-                         PORTFOLIO_CACHE_SECONDS)
-        if self.full_response is not None:  # just rendered: the page around it is ready
-            return self.full_response
-        # Only the page around the list: no pagination, no row query.
-        self.paginate_by, self.object_list = None, []
-        return self.render_to_response(BrokerMixin.get_context_data(
-            self, object_list=[], body=mark_safe(body)))  # noqa: S308 - our own template
-
-    def render_listing(self, request, *args, **kwargs) -> str:
-        self.full_response = super().get(request, *args, **kwargs)
-        return self.listing_body
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        self.listing_body = render_to_string("broker/_portfolio_body.html", context,
-                                             request=self.request)
-        context["body"] = mark_safe(self.listing_body)  # noqa: S308 - our own template
-        return context
+    def listing_versions(self) -> list[str]:
+        return [portfolio_version_key(self.request.membership.agency_id)]
 
     def get_base_queryset(self):
         # The overdue flag as an annotation only for an export (every row); a page marks its

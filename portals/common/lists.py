@@ -31,6 +31,8 @@ with a leading apostrophe.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,7 +45,9 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -413,3 +417,66 @@ class ListMixin:
 
 
 __all__ = ["Column", "Filter", "ListMixin", "display", "neutralise"]
+
+
+class CachedListingMixin:
+    """Put first in the bases (before ListMixin and any mixin adding to the list's context):
+    the first CACHED_PAGES pages of each sort and filter come rendered
+    from the shared cache, under the data versions the view names; a search, an export or a page
+    further on is computed on each request (the key space stays small).
+
+    A view sets `listing_template` (the list's body), `listing_cache_seconds`, `shell_mixin`
+    (the portal mixin whose context draws the page around the list) and says its key's scope
+    (`listing_scope()`) and the version keys that invalidate it (`listing_versions()`)."""
+
+    CACHED_PAGES = 20
+    listing_template = ""
+    listing_cache_seconds = 300
+    shell_mixin: type
+
+    def listing_scope(self) -> str:
+        raise NotImplementedError
+
+    def listing_versions(self) -> list[str]:
+        raise NotImplementedError
+
+    def listing_cache_key(self) -> str | None:
+        """Scope, sort, filters, page, language and day (dates move what a list shows)."""
+        get = self.request.GET
+        if get.get("export") or self.search_query:
+            return None
+        raw = get.get("page", "") or "1"
+        if not (raw.isdecimal() and len(raw) < 6 and 1 <= int(raw) <= self.CACHED_PAGES):
+            return None
+        view = json.dumps([self.sort_key, sorted(self.active_filters.items()), int(raw)])
+        return (f"{self.listing_scope()}:{translation.get_language()}:"
+                f"{timezone.localdate().isoformat()}:"
+                f"{hashlib.sha256(view.encode()).hexdigest()[:32]}")
+
+    def get(self, request, *args, **kwargs):
+        from policies.broker_cache import versioned
+
+        key = self.listing_cache_key()
+        if key is None:
+            return super().get(request, *args, **kwargs)
+        self.full_response = None
+        body = versioned(key, self.listing_versions(),
+                         lambda: self._render_listing(request, *args, **kwargs),
+                         self.listing_cache_seconds)
+        if self.full_response is not None:  # just rendered: the page around it is ready
+            return self.full_response
+        # Only the page around the list: no pagination, no row query.
+        self.paginate_by, self.object_list = None, []
+        return self.render_to_response(self.shell_mixin.get_context_data(
+            self, object_list=[], body=mark_safe(body)))  # noqa: S308 - our own template
+
+    def _render_listing(self, request, *args, **kwargs) -> str:
+        self.full_response = super().get(request, *args, **kwargs)
+        return self.listing_body
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self.listing_body = render_to_string(self.listing_template, context,
+                                             request=self.request)
+        context["body"] = mark_safe(self.listing_body)  # noqa: S308 - our own template
+        return context

@@ -4,8 +4,6 @@ selectors that take the active membership, so another company's id is a 404."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from functools import cached_property
 
 from django.contrib import messages
@@ -13,9 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -35,7 +32,6 @@ from accounts.selectors import (
 from policies import mutations as rules
 from policies import selectors as ps
 from policies import services as policy_services
-from policies.broker_cache import versioned
 from policies.models import (
     ContributionInvoice,
     Document,
@@ -46,7 +42,7 @@ from policies.models import (
 from policies.staff_cache import STAFF_LIST_CACHE_SECONDS, staff_version_keys
 from portals.access import EmployerPortalMixin
 from portals.common.downloads import attachment, attachment_file
-from portals.common.lists import Column, Filter, ListMixin
+from portals.common.lists import CachedListingMixin, Column, Filter, ListMixin
 from portals.common.timeline import status_timeline
 from portals.common.uploads import upload_too_big
 
@@ -149,7 +145,8 @@ def _years(view) -> list[tuple[str, str]]:
 STATUS_CHOICES = InsuredPerson.Status.choices
 
 
-class StaffListView(LinkedRowsMixin, ListMixin, EmployerPortalMixin, ListView):
+class StaffListView(CachedListingMixin, LinkedRowsMixin, ListMixin, EmployerPortalMixin,
+                    ListView):
     template_name = "employer/staff/list.html"
     row_url_name = "employer:staff"
     required_capability = "view_staff"
@@ -182,50 +179,18 @@ class StaffListView(LinkedRowsMixin, ListMixin, EmployerPortalMixin, ListView):
         Column("degree", gettext_lazy("Taux (%)"), "employment_degree", numeric=True),
     ]
     export_name = "personnel"
-    # The first pages of each sort and filter come from the shared cache (no query at any
-    # company size); a search, an export or a page further on is computed on each request.
-    CACHED_PAGES = 20
+    # The first pages of each sort and filter come rendered from the shared cache (no query at
+    # any company size).
+    listing_template = "employer/staff/_list_body.html"
+    listing_cache_seconds = STAFF_LIST_CACHE_SECONDS
+    shell_mixin = EmployerPortalMixin
 
-    def listing_cache_key(self) -> str | None:
-        """The rendered list's key: the employer, sort, filters, page, language and day (the
-        year filters follow the calendar); the entry holds the employer's staff version it
-        was built at (policies.staff_cache)."""
-        get = self.request.GET
-        if get.get("export") or self.search_query:
-            return None
-        raw = get.get("page", "") or "1"
-        if not (raw.isdigit() and 1 <= int(raw) <= self.CACHED_PAGES):
-            return None
-        view = json.dumps([self.sort_key, sorted(self.active_filters.items()), int(raw)])
-        return (f"employer-staff:v1:{self.request.membership.employer_id}:"
-                f"{translation.get_language()}:{timezone.localdate().isoformat()}:"
-                f"{hashlib.sha256(view.encode()).hexdigest()[:32]}")
+    def listing_scope(self) -> str:
+        """The employer; the entry holds its staff version (policies.staff_cache)."""
+        return f"employer-staff:v1:{self.request.membership.employer_id}"
 
-    def get(self, request, *args, **kwargs):
-        key = self.listing_cache_key()
-        if key is None:
-            return super().get(request, *args, **kwargs)
-        self.full_response = None
-        body = versioned(key, staff_version_keys(request.membership.employer_id),
-                         lambda: self.render_listing(request, *args, **kwargs),
-                         STAFF_LIST_CACHE_SECONDS)
-        if self.full_response is not None:  # just rendered: the page around it is ready
-            return self.full_response
-        # Only the page around the list: no pagination, no row query.
-        self.paginate_by, self.object_list = None, []
-        return self.render_to_response(EmployerPortalMixin.get_context_data(
-            self, object_list=[], body=mark_safe(body)))  # noqa: S308 - our own template
-
-    def render_listing(self, request, *args, **kwargs) -> str:
-        self.full_response = super().get(request, *args, **kwargs)
-        return self.listing_body
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        self.listing_body = render_to_string("employer/staff/_list_body.html", context,
-                                             request=self.request)
-        context["body"] = mark_safe(self.listing_body)  # noqa: S308 - our own template
-        return context
+    def listing_versions(self) -> list[str]:
+        return staff_version_keys(self.request.membership.employer_id)
 
     def get_base_queryset(self):
         return ps.staff_list_for(self.request.membership)

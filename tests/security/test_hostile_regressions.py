@@ -167,3 +167,9 @@ def test_an_admin_action_on_a_key_that_is_none_selects_nothing(client, superuser
         "post": "yes", "reason": "Téléphone perdu"}, follow=True)
     assert response.status_code == 200
     assert insured.totpdevice_set.exists()  # nobody's factor was reset
+
+
+def test_a_staff_list_page_number_that_is_no_number_is_no_error(client, hr_admin, staff):
+    # "²" passes str.isdigit() but not int(): the cached-page check must not trip on it.
+    assert login_verified(client, hr_admin).get("/employer/staff/", {"page": "²"}).status_code \
+        == 200
