@@ -74,17 +74,20 @@ def _memberships_from(user: User, rows: list[dict] | None) -> list[Membership]:
     return memberships
 
 
-def gate_prefetch(user: User) -> None:
+def gate_prefetch(user: User, extra_keys=()) -> dict | None:
     """What the portal gate reads from the shared cache on every page, the user's memberships
     and the current terms version, in one round trip; `memberships_current` and
-    `terms_accepted_current` then use it for the rest of the request."""
+    `terms_accepted_current` then use it for the rest of the request. `extra_keys`: what the
+    page will read next, fetched in the same round trip; returns what was found of them (None
+    when nothing was read here)."""
     if getattr(user, "_memberships_current", None) is not None:
-        return
+        return None
     key = memberships_cache_key(user.pk)
-    found = cache.get_many([key, TERMS_CACHE_KEY])
+    found = cache.get_many([key, TERMS_CACHE_KEY, *extra_keys])
     _memberships_from(user, found.get(key))
     if TERMS_CACHE_KEY in found:
         user._terms_version = found[TERMS_CACHE_KEY] or None
+    return {k: found[k] for k in extra_keys if k in found}
 
 
 def terms_accepted_current(user: User, session=None) -> bool:

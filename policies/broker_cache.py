@@ -31,19 +31,23 @@ def policy_version_keys(policy_id: int, holder_ids: list[int | None]) -> list[st
     return [_policy_key(policy_id)] + [_holder_key(pk) for pk in holder_ids if pk is not None]
 
 
-def versioned(key: str, version_keys: list[str], build, timeout: int):
+def versioned(key: str, version_keys: list[str], build, timeout: int,
+              found: dict | None = None):
     """The value cached under `key` if it was built at the current versions, else `build()`
     kept with them: the versions and the value come in one cache round trip. A value built
     while a write was under way carries the versions read before it, which that write's bump
     (again after commit) makes stale."""
-    return versioned_many({key: build}, version_keys, timeout)[key]
+    return versioned_many({key: build}, version_keys, timeout, found=found)[key]
 
 
-def versioned_many(builds: dict, version_keys: list[str], timeout: int) -> dict:
+def versioned_many(builds: dict, version_keys: list[str], timeout: int,
+                   found: dict | None = None) -> dict:
     """`versioned` for several values that depend on the same versions (e.g. a page's body
     and a flag its header shows): all of them and the versions in one cache round trip; only
-    the missing or stale ones are built."""
-    found = cache.get_many([*builds, *version_keys])
+    the missing or stale ones are built. `found`: the caller's own `get_many` of these keys
+    (with others it needed in the same round trip)."""
+    if found is None:
+        found = cache.get_many([*builds, *version_keys])
     current = [found.get(k) for k in version_keys]
     values = {}
     for key in builds:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -70,11 +72,20 @@ def person_is_pensioner(person_id: int) -> bool:
                      _pensioner_query(person_id), DASHBOARD_CACHE_SECONDS)
 
 
-def dashboard_cached(person_id: int, key: str, build) -> tuple[str, bool]:
+def dashboard_cache_keys(person_id: int, key: str) -> list[str]:
+    """Every shared-cache key `dashboard_cached` reads, for a caller that reads them sooner
+    (with the portal gate's round trip)."""
+    return [key, _pensioner_key(person_id), *dashboard_version_keys(person_id)]
+
+
+def dashboard_cached(person_id: int, key: str, build, found: dict | None = None
+                     ) -> tuple[str, bool]:
     """The dashboard body cached under `key` (else `build()`) and whether the person is a
-    pensioner, both under the person's dashboard versions and in one cache round trip."""
+    pensioner, both under the person's dashboard versions and in one cache round trip (none
+    when `found` holds what was read of `dashboard_cache_keys`)."""
     values = versioned_many({key: build, _pensioner_key(person_id): _pensioner_query(person_id)},
-                            dashboard_version_keys(person_id), DASHBOARD_CACHE_SECONDS)
+                            dashboard_version_keys(person_id), DASHBOARD_CACHE_SECONDS,
+                            found=found)
     return values[key], values[_pensioner_key(person_id)]
 
 
@@ -359,17 +370,48 @@ def _mandate_filter(membership: Membership, agency_wide: bool, prefix: str) -> Q
     """The same scope as a filter through `prefix` ("mandates__", "policy__mandates__"): one
     join on the (agency, policy) unique index, so a policy is never listed twice."""
     membership = _broker_membership(membership)
-    today = timezone.localdate()
-    scope = Q(**{f"{prefix}agency_id": membership.agency_id,
-                 f"{prefix}start_date__lte": today}) & (
+    return _mandate_scope(membership.agency_id, None if agency_wide else membership.user_id,
+                          timezone.localdate(), prefix)
+
+
+def _mandate_scope(agency_id, broker_id, today, prefix: str) -> Q:
+    """The mandates in force on `today` of the agency (of the broker, unless None)."""
+    scope = Q(**{f"{prefix}agency_id": agency_id, f"{prefix}start_date__lte": today}) & (
         Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today}))
-    if not agency_wide:
-        scope &= Q(**{f"{prefix}broker_id": membership.user_id})
+    if broker_id is not None:
+        scope &= Q(**{f"{prefix}broker_id": broker_id})
     return scope
 
 
 def policies_for_broker(membership: Membership, *, agency_wide: bool = False) -> QuerySet[Policy]:
     return Policy.objects.filter(_mandate_filter(membership, agency_wide, "mandates__"))
+
+
+# Stand-ins the policy lookup's statement is compiled with, one per parameter; each is a value no
+# real parameter takes, so each placeholder of the compiled SQL is told by its value.
+_AGENCY, _BROKER, _TODAY, _NUMBER = -7_000_001, -7_000_002, date(1901, 2, 3), "<number>"
+# The columns it selects, in this order, for Policy.from_db: every field of the policy.
+_POLICY_FIELDS = tuple(field.attname for field in Policy._meta.concrete_fields)
+
+
+@functools.cache
+def _policy_lookup_statement(alias: str, vendor: str, agency_wide: bool):
+    """The policy lookup's SQL, compiled by the ORM from the same scope as every other broker
+    query (`_mandate_scope`), once per process, database and shape; the name of each
+    parameter in order; and the ORM's converters of the selected columns (dates and amounts
+    come back as text on SQLite). The lookup runs on every request of the policy pages:
+    building and compiling its queryset cost about twice the database's own work."""
+    queryset = Policy.objects.using(alias).filter(
+        _mandate_scope(_AGENCY, None if agency_wide else _BROKER, _TODAY, "mandates__"),
+        number=_NUMBER,
+    ).values_list(*_POLICY_FIELDS)[:1]
+    compiler = queryset.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    # Dates are parameters as the backend adapts them (text on SQLite).
+    names = {_AGENCY: "agency", _BROKER: "broker", _NUMBER: "number",
+             connections[alias].ops.adapt_datefield_value(_TODAY): "today"}
+    return sql, tuple(names[param] for param in params), converters
 
 
 def _overdue() -> Exists:
@@ -429,12 +471,33 @@ def policy_for_broker(membership: Membership, number: str | None, *,
     policy pages read them only to build the cached body): a join less to compile and plan on
     every lookup. Numbers are unique and a policy has one mandate per agency, so no order is
     needed to take the one row."""
+    membership = _broker_membership(membership)
+    return policy_in_scope(membership.agency_id, None if agency_wide else membership.user_id,
+                           number)
+
+
+def policy_in_scope(agency_id: int, broker_id: int | None, number: str | None) -> Policy | None:
+    """`policy_for_broker` by the scope's own terms: the agency's mandates in force today, the
+    broker's own unless `broker_id` is None. For a caller that holds these before it holds the
+    membership (and checks afterwards that they are the membership's)."""
     number = policy_number_normalize(number)
     if number is None:
         return None
-    found = list(policies_for_broker(membership, agency_wide=agency_wide)
-                 .filter(number=number)[:1])
-    return found[0] if found else None
+    sql, names, converters = _policy_lookup_statement(connection.alias, connection.vendor,
+                                                      broker_id is None)
+    values = {"agency": agency_id, "broker": broker_id,
+              "today": connection.ops.adapt_datefield_value(timezone.localdate()),
+              "number": number}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values[name] for name in names])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row = list(row)
+    for index, (functions, expression) in converters.items():
+        for function in functions:
+            row[index] = function(row[index], expression, connection)
+    return Policy.from_db(connection.alias, _POLICY_FIELDS, row)
 
 
 def policy_values_history(policy: Policy) -> list[PolicyValue]:

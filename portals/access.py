@@ -52,8 +52,12 @@ def capabilities_of(membership: Membership) -> frozenset[str]:
     return granted
 
 
-def gate_redirect(request: HttpRequest):
-    """Where the user must go first, or None when login, second factor and terms are in order."""
+def gate_redirect(request: HttpRequest, cache_keys=()):
+    """Where the user must go first, or None when login, second factor and terms are in order.
+
+    `cache_keys`: shared-cache entries the page will read, fetched with the gate's own round
+    trip; what was found is left in `request.gate_prefetched` (None when the gate read
+    nothing: the caller then reads them itself)."""
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -67,7 +71,8 @@ def gate_redirect(request: HttpRequest):
         if reenrol_required(user):
             return redirect(reverse("factor-reenrol"))
         return redirect(reverse("two_factor:setup"))
-    gate_prefetch(user)  # memberships and terms version: one cache round trip
+    # Memberships, terms version and the page's own entries: one cache round trip.
+    request.gate_prefetched = gate_prefetch(user, cache_keys)
     if not terms_accepted_current(user, request.session):
         return redirect(f"{reverse('terms')}?{urlencode({'next': request.get_full_path()})}")
     return None
@@ -105,8 +110,14 @@ class PortalMixin:
     portal_kind: str = ""
     required_capability: str | None = None
 
+    def gate_cache_keys(self) -> list[str]:
+        """Shared-cache keys this page will read, to fetch with the gate's round trip. Only
+        what the request (the session) tells before the gate has run; a page that guessed
+        checks that its guess holds before it uses what was fetched."""
+        return []
+
     def dispatch(self, request, *args, **kwargs):
-        response = gate_redirect(request)
+        response = gate_redirect(request, self.gate_cache_keys())
         if response is not None:
             return response
         current = memberships_of_kind(request, self.portal_kind)
@@ -123,6 +134,24 @@ class PortalMixin:
         if self.required_capability and self.required_capability not in request.capabilities:
             raise PermissionDenied("capability not granted")
         return super().dispatch(request, *args, **kwargs)
+
+    def shell_key(self, context) -> tuple | None:
+        """What the portal's shell shows (portals.common.shell): the navigation, the page's
+        place in it, the capabilities and the organisation named in the header; None (no
+        cached shell) when the header lists several organisations to switch between."""
+        from portals.context_processors import portal_nav_for
+
+        if context.get("switchable_memberships"):
+            return None
+        request, membership = self.request, self.request.membership
+        match = request.resolver_match
+        organisation = ""
+        if self.portal_kind != Kind.INSURED:
+            organisation = str(membership.employer.name if membership.employer_id else
+                               membership.agency.name if membership.agency_id else
+                               membership.target)
+        return (portal_nav_for(request), match.url_name if match else "",
+                tuple(sorted(request.capabilities)), organisation)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -40,6 +40,7 @@ from policies.swiss import percent
 from portals.access import BrokerPortalMixin
 from portals.common.downloads import attachment, attachment_file
 from portals.common.lists import CachedListingMixin, Column, Filter, ListMixin
+from portals.common.shell import ShellCachedMixin
 from simulations.charts import dated_chart_svg
 
 from .forms import PolicyInquiryForm
@@ -51,8 +52,24 @@ class BrokerMixin(BrokerPortalMixin):
         """The selectors' scope: the whole agency when the membership may see it."""
         return {"agency_wide": "view_agency_portfolio" in self.request.capabilities}
 
+    # The session remembers the scope of the broker pages (membership, agency, broker or None
+    # for the whole agency): the policy pages look a number up in it before the gate has run.
+    SCOPE_HINT = "broker_scope"
+
+    def membership_scope(self) -> list:
+        membership = self.request.membership
+        return [membership.pk, membership.agency_id,
+                None if self.scope["agency_wide"] else membership.user_id]
+
+    def remember_scope(self) -> list:
+        scope = self.membership_scope()
+        if self.request.session.get(self.SCOPE_HINT) != scope:
+            self.request.session[self.SCOPE_HINT] = scope
+        return scope
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        self.remember_scope()
         agency = ps.agency_for(self.request.membership,
                                cached=getattr(self, "agency_prefetched", None))
         # The header names the membership's target (its agency): from the cache too.
@@ -93,27 +110,60 @@ class InquiryView(BrokerMixin, TemplateView):
         return redirect(reverse(name, args=[form.cleaned_data["number"]]))
 
 
-class PolicyMixin(BrokerMixin):
+class PolicyMixin(ShellCachedMixin, BrokerMixin):
     """A policy by its number in the URL. A number outside the membership's mandates answers
     with the same page, status and queries as one that does not exist; each user may look up
-    a limited number of different policies an hour, hits and misses alike."""
+    a limited number of different policies an hour, hits and misses alike.
+
+    One cache round trip for the whole page: the session remembers the scope of the broker
+    pages (BrokerMixin.SCOPE_HINT), so the policy is looked up in that scope before the gate
+    runs and everything the page reads from the cache (lookup limit, header agency, the
+    tab's body and its versions) comes with the gate's own round trip. The answer is used only
+    when the gate's membership has exactly that scope; otherwise the page looks up again."""
 
     tab = "details"
+    # The tab's own parts, put into its cached shell (portals.common.shell) on each request.
+    shell_slots = ("policy_number", "body")
+    # Whether the tab's body is kept in the shared cache (the PDF is not).
+    cached_tab = True
+    guessed: tuple | None = None
+
+    def page_cache_keys(self, number: str, scope: list, policy: Policy | None) -> list[str]:
+        """The lookup limit's mark, the header's agency and, for a policy in scope, the tab's
+        cached body with its versions."""
+        keys = [policy_services.policy_lookup_key(self.request.user, number),
+                ps.agency_cache_key(scope[1])]
+        if policy is not None and self.cached_tab:
+            keys += [self.body_key(policy, scope), *self.body_version_keys(policy)]
+        return keys
+
+    def gate_cache_keys(self) -> list[str]:
+        request = self.request
+        scope = request.session.get(self.SCOPE_HINT)
+        number = ps.policy_number_normalize(self.kwargs.get("number"))
+        if not (isinstance(scope, list) and len(scope) == 3 and number is not None
+                and request.user.is_authenticated and request.user.is_verified()):
+            return []
+        policy = ps.policy_in_scope(scope[1], scope[2], number)
+        self.guessed = (scope, policy)
+        return self.page_cache_keys(number, scope, policy)
 
     def get(self, request, number: str):
         normalized = ps.policy_number_normalize(number)
         policy = None
         if normalized is not None:
-            policy = ps.policy_for_broker(request.membership, normalized, **self.scope)
-            # Whether this number was looked up within the hour, and the header's agency: one
-            # cache round trip.
-            keys = [policy_services.policy_lookup_key(request.user, normalized),
-                    ps.agency_cache_key(request.membership.agency_id)]
-            cached = cache.get_many(keys)
-            self.agency_prefetched = cached.get(keys[1])
+            scope = self.remember_scope()
+            if (self.guessed is not None and self.guessed[0] == scope
+                    and request.gate_prefetched is not None):
+                policy, self.prefetched = self.guessed[1], request.gate_prefetched
+            else:
+                policy = ps.policy_for_broker(request.membership, normalized, **self.scope)
+                self.prefetched = cache.get_many(self.page_cache_keys(normalized, scope, policy))
+            self.agency_prefetched = self.prefetched.get(ps.agency_cache_key(scope[1]))
             allowed = policy_services.policy_lookup_take(
                 user=request.user, number=normalized, found=policy is not None,
-                remembered=bool(cached.get(keys[0])))
+                remembered=bool(self.prefetched.get(
+                    policy_services.policy_lookup_key(request.user, normalized))))
             if not allowed:
                 return render(request, "broker/lookup_limit.html", self.get_context_data(
                     limit=policy_services.POLICY_LOOKUPS_PER_HOUR), status=429)
@@ -126,19 +176,23 @@ class PolicyMixin(BrokerMixin):
     def policy_response(self, policy: Policy) -> HttpResponse:
         raise NotImplementedError
 
+    def body_key(self, policy: Policy, scope: list | None = None) -> str:
+        """The tab's cache key. Only read after the scope check of this request; the key
+        still names the scope (agency, and the broker unless agency-wide), the language and
+        the day (days overdue move with the calendar)."""
+        _membership, agency_id, broker_id = scope or self.membership_scope()
+        return (f"broker-policy-page:v2:{self.tab}:{agency_id}:{broker_id or 'all'}:{policy.pk}:"
+                f"{translation.get_language()}:{timezone.localdate().isoformat()}")
+
+    def body_version_keys(self, policy: Policy) -> list[str]:
+        """The policy's and its holders' data versions the body is kept with."""
+        return policy_version_keys(policy.pk, [policy.holder_id, policy.insured_id])
+
     def cached_body(self, policy: Policy, build) -> str:
-        """The tab's body from the shared cache, else rendered by `build()` and kept. Only
-        reached after the scope check of this request; the key still names the scope (agency,
-        and the broker unless agency-wide), the language and the day (days overdue move with
-        the calendar); the entry holds the policy's and its holders' data versions it was
-        built at."""
-        membership = self.request.membership
-        scope = "all" if self.scope["agency_wide"] else membership.user_id
-        key = (f"broker-policy-page:v2:{self.tab}:{membership.agency_id}:{scope}:{policy.pk}:"
-               f"{translation.get_language()}:{timezone.localdate().isoformat()}")
-        body = versioned(key, policy_version_keys(policy.pk, [policy.holder_id,
-                                                              policy.insured_id]),
-                         build, POLICY_PAGE_CACHE_SECONDS)
+        """The tab's body from the shared cache (read in get() with the lookup limit), else
+        rendered by `build()` and kept with the versions it was built at."""
+        body = versioned(self.body_key(policy), self.body_version_keys(policy), build,
+                         POLICY_PAGE_CACHE_SECONDS, found=self.prefetched)
         return mark_safe(body)  # noqa: S308 - our own rendered template
 
 
@@ -147,7 +201,8 @@ class PolicyDetailView(PolicyMixin, TemplateView):
 
     def policy_response(self, policy):
         return self.render_to_response(self.get_context_data(
-            policy=policy, tab="details", body=self.cached_body(policy, lambda: self.body(policy)),
+            policy=policy, policy_number=policy.number, tab="details",
+            body=self.cached_body(policy, lambda: self.body(policy)),
         ))
 
     def body(self, policy: Policy) -> str:
@@ -179,7 +234,8 @@ class PolicyValuesView(PolicyMixin, TemplateView):
 
     def policy_response(self, policy):
         return self.render_to_response(self.get_context_data(
-            policy=policy, tab="values", body=self.cached_body(policy, lambda: self.body(policy)),
+            policy=policy, policy_number=policy.number, tab="values",
+            body=self.cached_body(policy, lambda: self.body(policy)),
         ))
 
     def body(self, policy: Policy) -> str:
@@ -192,6 +248,7 @@ class PolicyValuesView(PolicyMixin, TemplateView):
 
 class ValuationPdfView(PolicyMixin, TemplateView):
     tab = "values"
+    cached_tab = False
 
     def policy_response(self, policy):
         values = ps.policy_values_history(policy)

@@ -55,6 +55,7 @@ from openpyxl.cell import WriteOnlyCell
 from policies import swiss
 
 from .downloads import attachment_file, attachment_stream
+from .shell import ShellCachedMixin
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_QUERY = 100  # characters of a search: more is no search a person typed
@@ -419,7 +420,7 @@ class ListMixin:
 __all__ = ["Column", "Filter", "ListMixin", "display", "neutralise"]
 
 
-class CachedListingMixin:
+class CachedListingMixin(ShellCachedMixin):
     """Put first in the bases (before ListMixin and any mixin adding to the list's context):
     the first CACHED_PAGES pages of each sort and filter come rendered
     from the shared cache, under the data versions the view names; a search, an export or a page
@@ -430,6 +431,8 @@ class CachedListingMixin:
     (`listing_scope()`) and the version keys that invalidate it (`listing_versions()`)."""
 
     CACHED_PAGES = 20
+    # The page around the list is a cached shell too (portals.common.shell), the list its part.
+    shell_slots = ("body",)
     listing_template = ""
     listing_cache_seconds = 300
     shell_mixin: type

@@ -43,6 +43,7 @@ from portals.common.reauth import (
     is_recently_reauthenticated,
     reauth_url,
 )
+from portals.common.shell import ShellCachedMixin
 from portals.common.timeline import status_timeline
 from simulations import engine
 from simulations import selectors as ss
@@ -74,20 +75,40 @@ class PensionerOnlyMixin:
 
 # --- dashboard -----------------------------------------------------------------------------------
 
-class HomeView(InsuredPortalMixin, TemplateView):
+class HomeView(ShellCachedMixin, InsuredPortalMixin, TemplateView):
     """The most visited page: its body is rendered once per person, data version, language and
     day (pension dates move with the calendar), then served from the shared cache together
-    with the navigation's pensioner flag (one round trip for both)."""
+    with the navigation's pensioner flag. The session remembers whose dashboard this was, so
+    the next visit reads it with the gate's own cache round trip (one for the whole page)."""
 
     template_name = "insured/home.html"
+    shell_slots = ("dashboard_html",)
+    PERSON_HINT = "dashboard_person"
+
+    def body_key(self, person_id: int) -> str:
+        return (f"insured-dashboard:v2:{person_id}:{translation.get_language()}:"
+                f"{timezone.localdate().isoformat()}")
+
+    def gate_cache_keys(self) -> list[str]:
+        person_id = self.request.session.get(self.PERSON_HINT)
+        if not isinstance(person_id, int):
+            return []
+        return ps.dashboard_cache_keys(person_id, self.body_key(person_id))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         person_id = self.request.membership.insured_person_id
-        key = (f"insured-dashboard:v2:{person_id}:{translation.get_language()}:"
-               f"{timezone.localdate().isoformat()}")
-        html, is_pensioner = ps.dashboard_cached(person_id, key, lambda: render_to_string(
-            "insured/_dashboard.html", self.dashboard_context(), request=self.request))
+        session = self.request.session
+        found = None
+        if session.get(self.PERSON_HINT) == person_id:
+            found = self.request.gate_prefetched  # read for this very person
+        else:
+            session[self.PERSON_HINT] = person_id
+        html, is_pensioner = ps.dashboard_cached(
+            person_id, self.body_key(person_id),
+            lambda: render_to_string("insured/_dashboard.html", self.dashboard_context(),
+                                     request=self.request),
+            found=found)
         self.request.insured_is_pensioner = is_pensioner  # for the navigation
         context["dashboard_html"] = mark_safe(html)  # noqa: S308 - our own rendered template
         return context

@@ -220,3 +220,41 @@ def test_a_new_mandate_opens_a_number_looked_up_before(as_user, broker, agency, 
     Mandate.objects.create(agency=agency, policy=other, broker=broker,
                            start_date=timezone.localdate())
     assert "Nina Neuve" in _page(client, url)
+
+
+# --- the scope the session remembers only saves a round trip: it never widens what is seen ------
+
+COLLEAGUE = reverse("broker:policy", args=["P-810002"])
+
+
+def _hint(client, scope) -> None:
+    from portals.broker.views import BrokerMixin
+
+    session = client.session
+    session[BrokerMixin.SCOPE_HINT] = scope
+    session.save()
+
+
+def test_an_agency_admin_made_broker_loses_the_agency_at_once(as_user, agency_admin, policy,
+                                                              colleague_policy):
+    client = as_user(agency_admin)
+    assert "Carl Voisin" in _page(client, COLLEAGUE)  # remembered: the whole agency
+    membership = agency_admin.memberships.get(kind="broker")
+    membership.role = "broker"
+    membership.save()
+    assert _status(client, COLLEAGUE) == 404
+    assert _status(client, VALUES) == 404
+
+
+def test_a_scope_remembered_for_another_agency_or_broker_opens_nothing(
+        as_user, broker, policy, colleague_policy, broker2_policy, other_agency):
+    client = as_user(broker)
+    _page(client, DETAILS)
+    membership = broker.memberships.get(kind="broker")
+    foreign = reverse("broker:policy", args=["P-820001"])
+    for scope in ([membership.pk, other_agency.pk, None],  # another agency, all of it
+                  [membership.pk, membership.agency_id, None]):  # the whole own agency
+        _hint(client, scope)
+        assert _status(client, foreign) == 404
+        assert _status(client, COLLEAGUE) == 404
+        assert "Valérie Vermeil" in _page(client, DETAILS)  # their own still opens

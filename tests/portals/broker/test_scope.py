@@ -91,3 +91,39 @@ def test_the_agency_admin_sees_the_colleagues_clients_in_the_portfolio(
     page = as_user(agency_admin).get(reverse("broker:portfolio")).content.decode()
     assert "P-810001" in page and "P-810002" in page and "P-820001" not in page
 
+
+
+def test_the_lookup_by_number_answers_as_the_scope_for_every_mandate_state(
+        broker, colleague_broker, agency_admin, ended_broker, agency, policy, colleague_policy,
+        broker2_policy):
+    """The policy pages' lookup runs a statement compiled once from the same scope: for each
+    membership and number it finds exactly what the scope lists, as a whole policy with its
+    values typed (dates and amounts, not text)."""
+    today = timezone.localdate()
+    ended = policy_under(agency, broker, number="P-810004", first_name="Eve", last_name="Fin")
+    Mandate.objects.filter(policy=ended).update(end_date=today - timedelta(days=1))
+    future = policy_under(agency, broker, number="P-810005", first_name="Fay", last_name="Futur")
+    Mandate.objects.filter(policy=future).update(start_date=today + timedelta(days=1))
+    last_day = policy_under(agency, broker, number="P-810006", first_name="Tim", last_name="Jour")
+    Mandate.objects.filter(policy=last_day).update(end_date=today)
+    numbers = ["P-810001", "P-810002", broker2_policy.number, "P-810004", "P-810005",
+               "P-810006", "P-899999"]
+    cases = [(broker, False), (colleague_broker, False), (ended_broker, False),
+             (agency_admin, True), (agency_admin, False)]
+    seen = 0
+    for user, agency_wide in cases:
+        membership = _membership(user)
+        expected = _numbers(ps.policies_for_broker(membership, agency_wide=agency_wide))
+        for number in numbers:
+            found = ps.policy_for_broker(membership, number, agency_wide=agency_wide)
+            assert (found is not None) == (number in expected), (user, agency_wide, number)
+            if found is not None:
+                seen += 1
+                stored = ps.policies_for_broker(membership, agency_wide=agency_wide).get(
+                    number=number)
+                assert found == stored
+                assert (found.start_date, found.premium, found.sum_insured, found.holder_id) == (
+                    stored.start_date, stored.premium, stored.sum_insured, stored.holder_id)
+                assert type(found.start_date) is type(stored.start_date)
+                assert type(found.premium) is type(stored.premium)
+    assert seen == 2 + 1 + 0 + 3 + 0  # broker 001, 006; colleague 002; agency 001, 002, 006

@@ -150,3 +150,23 @@ def test_a_renamed_employer_shows_on_the_next_dashboard(as_user, insured, employ
     employer.name = "Boulangerie Renommée SA"
     employer.save()
     assert "Boulangerie Renommée SA" in client.get(reverse("insured:home")).content.decode()
+
+
+def test_the_dashboard_the_session_remembers_is_used_only_for_its_own_person(
+        as_user, insured, insured_person, other_insured):
+    """The session remembers whose dashboard it showed, so the next visit reads it with the
+    gate's cache round trip; a remembered person who is not the membership's own (a changed
+    membership, or a forged value) is never shown."""
+    from portals.insured.views import HomeView
+
+    other_person = other_insured.insured_person
+    as_user(other_insured).get(reverse("insured:home"))  # Otto's dashboard is in the cache
+    client = as_user(insured)
+    assert insured_person.last_name in client.get(reverse("insured:home")).content.decode()
+    session = client.session
+    session[HomeView.PERSON_HINT] = other_person.pk
+    session.save()
+    body = client.get(reverse("insured:home")).content.decode()
+    assert insured_person.last_name in body
+    assert other_person.last_name not in body and other_person.ahv_masked not in body
+    assert client.session[HomeView.PERSON_HINT] == insured_person.pk
