@@ -38,10 +38,13 @@ def _as_rendered_usually(client: Client, url: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
-def test_each_page_is_the_page_rendered_as_usual(insured, pensioner, broker, agency_admin,
-                                                  hr_admin, insured_person, policy, language):
+def test_each_page_is_the_page_rendered_as_usual(insured, other_insured, pensioner, broker,
+                                                  agency_admin, hr_admin, insured_person, policy,
+                                                  language):
     shell._shells.clear()
-    cases = [(insured, "/insured/"), (pensioner, "/insured/"), (broker, DETAILS),
+    # Two insured persons share one shell; the pensioner has another navigation.
+    cases = [(insured, "/insured/"), (other_insured, "/insured/"), (pensioner, "/insured/"),
+             (broker, DETAILS),
              (broker, VALUES), (agency_admin, DETAILS), (agency_admin, VALUES),
              # the list pages: cached first pages, a search, a filter, a page further on
              (hr_admin, "/employer/staff/"), (hr_admin, "/employer/staff/?q=Claire"),
