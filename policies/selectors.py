@@ -630,11 +630,12 @@ def employer_cache_key(employer_id: int) -> str:
     return f"employer:v1:{employer_id}"
 
 
-def employer_for(membership: Membership) -> Employer:
+def employer_for(membership: Membership, *, cached: Employer | None = None) -> Employer:
     """The membership's company (the header names it on every employer page), from the shared
-    cache; a save or delete of the employer drops it (policies.signals)."""
+    cache (or `cached`, read from it with something else); a save or delete of the employer
+    drops it (policies.signals)."""
     key = employer_cache_key(_employer_id(membership))
-    employer = cache.get(key)
+    employer = cached if cached is not None else cache.get(key)
     if employer is None:
         employer = Employer.objects.get(pk=membership.employer_id)
         cache.set(key, employer, EMPLOYER_CACHE_SECONDS)

@@ -109,6 +109,13 @@ class VerifiedMixin:
 class PortalMixin:
     portal_kind: str = ""
     required_capability: str | None = None
+    # Shared-cache entries the view already read (with others, in one round trip), by key:
+    # the header's organisation comes from here when it is in.
+    cache_found: dict = {}
+
+    def header_cache_keys(self) -> list[str]:
+        """The shared-cache keys of what the header shows (the organisation)."""
+        return []
 
     def gate_cache_keys(self) -> list[str]:
         """Shared-cache keys this page will read, to fetch with the gate's round trip. Only
@@ -173,11 +180,18 @@ class EmployerPortalMixin(PortalMixin):
     portal_kind = Kind.EMPLOYER
     required_capability = "view_company"
 
+    def header_cache_keys(self) -> list[str]:
+        from policies.selectors import employer_cache_key
+
+        return [employer_cache_key(self.request.membership.employer_id)]
+
     def get_context_data(self, **kwargs):
-        from policies.selectors import employer_for
+        from policies.selectors import employer_cache_key, employer_for
 
         # The header names the membership's company: from the shared cache, not a query.
-        self.request.membership.employer = employer_for(self.request.membership)
+        membership = self.request.membership
+        membership.employer = employer_for(membership, cached=self.cache_found.get(
+            employer_cache_key(membership.employer_id)))
         return super().get_context_data(**kwargs)
 
 

@@ -61,6 +61,9 @@ class BrokerMixin(BrokerPortalMixin):
         return [membership.pk, membership.agency_id,
                 None if self.scope["agency_wide"] else membership.user_id]
 
+    def header_cache_keys(self) -> list[str]:
+        return [ps.agency_cache_key(self.request.membership.agency_id)]
+
     def remember_scope(self) -> list:
         scope = self.membership_scope()
         if self.request.session.get(self.SCOPE_HINT) != scope:
@@ -71,7 +74,8 @@ class BrokerMixin(BrokerPortalMixin):
         context = super().get_context_data(**kwargs)
         self.remember_scope()
         agency = ps.agency_for(self.request.membership,
-                               cached=getattr(self, "agency_prefetched", None))
+                               cached=self.cache_found.get(
+                                   ps.agency_cache_key(self.request.membership.agency_id)))
         # The header names the membership's target (its agency): from the cache too.
         self.request.membership.agency = agency
         context["agency"] = agency
@@ -155,14 +159,13 @@ class PolicyMixin(ShellCachedMixin, BrokerMixin):
             scope = self.remember_scope()
             if (self.guessed is not None and self.guessed[0] == scope
                     and request.gate_prefetched is not None):
-                policy, self.prefetched = self.guessed[1], request.gate_prefetched
+                policy, self.cache_found = self.guessed[1], request.gate_prefetched
             else:
                 policy = ps.policy_for_broker(request.membership, normalized, **self.scope)
-                self.prefetched = cache.get_many(self.page_cache_keys(normalized, scope, policy))
-            self.agency_prefetched = self.prefetched.get(ps.agency_cache_key(scope[1]))
+                self.cache_found = cache.get_many(self.page_cache_keys(normalized, scope, policy))
             allowed = policy_services.policy_lookup_take(
                 user=request.user, number=normalized, found=policy is not None,
-                remembered=bool(self.prefetched.get(
+                remembered=bool(self.cache_found.get(
                     policy_services.policy_lookup_key(request.user, normalized))))
             if not allowed:
                 return render(request, "broker/lookup_limit.html", self.get_context_data(
@@ -192,7 +195,7 @@ class PolicyMixin(ShellCachedMixin, BrokerMixin):
         """The tab's body from the shared cache (read in get() with the lookup limit), else
         rendered by `build()` and kept with the versions it was built at."""
         body = versioned(self.body_key(policy), self.body_version_keys(policy), build,
-                         POLICY_PAGE_CACHE_SECONDS, found=self.prefetched)
+                         POLICY_PAGE_CACHE_SECONDS, found=self.cache_found)
         return mark_safe(body)  # noqa: S308 - our own rendered template
 
 

@@ -42,6 +42,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -463,9 +464,11 @@ class CachedListingMixin(ShellCachedMixin):
         if key is None:
             return super().get(request, *args, **kwargs)
         self.full_response = None
-        body = versioned(key, self.listing_versions(),
-                         lambda: self._render_listing(request, *args, **kwargs),
-                         self.listing_cache_seconds)
+        versions = self.listing_versions()
+        # The list, its versions and the header's organisation: one cache round trip.
+        self.cache_found = cache.get_many([key, *versions, *self.header_cache_keys()])
+        body = versioned(key, versions, lambda: self._render_listing(request, *args, **kwargs),
+                         self.listing_cache_seconds, found=self.cache_found)
         if self.full_response is not None:  # just rendered: the page around it is ready
             return self.full_response
         # Only the page around the list: no pagination, no row query.
