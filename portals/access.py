@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 
 from accounts.models import Membership
@@ -40,8 +41,23 @@ CAPABILITIES: dict[tuple[str, str], frozenset[str]] = {
 GRANTED: dict[str, frozenset[str]] = {"grants_mutations": frozenset({"submit_mutations"})}
 
 SESSION_ACTIVE = "membership_{kind}"
+# What a page remembers in the session to read its cache entries with the gate's round trip
+# (the dashboard's person, the broker pages' scope); used only when they are the membership's
+# own, and forgotten whenever the gate refuses, so a former broker's remembered scope is never
+# looked in again.
+HINT_DASHBOARD_PERSON = "dashboard_person"
+HINT_BROKER_SCOPE = "broker_scope"
+SESSION_HINTS = (HINT_DASHBOARD_PERSON, HINT_BROKER_SCOPE)
 # The portal used last: the profile pages keep its navigation (portals.context_processors).
 SESSION_LAST_PORTAL = "portal_last"
+
+
+def organisation_name(membership: Membership) -> str:
+    """The company or agency of the membership, else its target, as the header names it."""
+    employer = membership.employer if membership.employer_id else None
+    agency = membership.agency if membership.agency_id else None
+    return str((employer and employer.name) or (agency and agency.name) or membership.target
+               or "")
 
 
 def capabilities_of(membership: Membership) -> frozenset[str]:
@@ -96,6 +112,13 @@ def membership_for(request: HttpRequest, kind: str) -> Membership | None:
     return next((m for m in current if m.pk == chosen), None)
 
 
+def forget_hints(request: HttpRequest) -> None:
+    session = getattr(request, "session", None)
+    if session is not None:
+        for name in SESSION_HINTS:
+            session.pop(name, None)
+
+
 class VerifiedMixin:
     """Login, second factor and terms, without a portal membership (profile pages)."""
 
@@ -124,6 +147,18 @@ class PortalMixin:
         return []
 
     def dispatch(self, request, *args, **kwargs):
+        try:
+            response = self.gate(request)
+        except PermissionDenied:
+            forget_hints(request)
+            raise
+        if response is not None:
+            forget_hints(request)
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def gate(self, request):
+        """None when the page may be shown; else where to go (or PermissionDenied)."""
         response = gate_redirect(request, self.gate_cache_keys())
         if response is not None:
             return response
@@ -140,31 +175,30 @@ class PortalMixin:
             request.session[SESSION_LAST_PORTAL] = self.portal_kind
         if self.required_capability and self.required_capability not in request.capabilities:
             raise PermissionDenied("capability not granted")
-        return super().dispatch(request, *args, **kwargs)
+        return None
 
     def shell_key(self, context) -> tuple | None:
         """What the portal's shell shows (portals.common.shell): the navigation, the page's
-        place in it, the capabilities and the organisation named in the header; None (no
-        cached shell) when the header lists several organisations to switch between."""
+        place in it and the capabilities (the organisation's name is put in on each request);
+        None (no cached shell) when the header lists several organisations to switch between."""
         from portals.context_processors import portal_nav_for
 
         if context.get("switchable_memberships"):
             return None
-        request, membership = self.request, self.request.membership
+        request = self.request
         match = request.resolver_match
-        organisation = ""
-        if self.portal_kind != Kind.INSURED:
-            organisation = str(membership.employer.name if membership.employer_id else
-                               membership.agency.name if membership.agency_id else
-                               membership.target)
         return (portal_nav_for(request), match.url_name if match else "",
-                tuple(sorted(request.capabilities)), organisation)
+                tuple(sorted(request.capabilities)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["membership"] = self.request.membership
         context["capabilities"] = self.request.capabilities
         context["portal_kind"] = self.portal_kind
+        # The organisation the header names: read when shown (the portal's mixin may still
+        # set the company or agency from the cache after this).
+        membership = self.request.membership
+        context["organisation_name"] = SimpleLazyObject(lambda: organisation_name(membership))
         context["switchable_memberships"] = (
             self.request.memberships_of_kind if len(self.request.memberships_of_kind) > 1 else []
         )

@@ -37,7 +37,7 @@ from policies.broker_cache import (
 )
 from policies.models import CommissionLine, CommissionStatement, Document, Policy, Premium
 from policies.swiss import percent
-from portals.access import BrokerPortalMixin
+from portals.access import HINT_BROKER_SCOPE, BrokerPortalMixin
 from portals.common.downloads import attachment, attachment_file
 from portals.common.lists import CachedListingMixin, Column, Filter, ListMixin
 from portals.common.shell import ShellCachedMixin
@@ -54,7 +54,7 @@ class BrokerMixin(BrokerPortalMixin):
 
     # The session remembers the scope of the broker pages (membership, agency, broker or None
     # for the whole agency): the policy pages look a number up in it before the gate has run.
-    SCOPE_HINT = "broker_scope"
+    SCOPE_HINT = HINT_BROKER_SCOPE
 
     def membership_scope(self) -> list:
         membership = self.request.membership
@@ -158,7 +158,7 @@ class PolicyMixin(ShellCachedMixin, BrokerMixin):
         if normalized is not None:
             scope = self.remember_scope()
             if (self.guessed is not None and self.guessed[0] == scope
-                    and request.gate_prefetched is not None):
+                    and getattr(request, "gate_prefetched", None) is not None):
                 policy, self.cache_found = self.guessed[1], request.gate_prefetched
             else:
                 policy = ps.policy_for_broker(request.membership, normalized, **self.scope)

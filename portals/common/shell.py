@@ -1,16 +1,19 @@
 """A page's shell (head, header, navigation, footer) rendered once per process for each
 combination of what it shows, and the page's own parts put in on every request.
 
-The busiest pages (the insured dashboard, a policy's tabs) keep their body in the shared cache;
-what was left on every request was Django's template engine walking the shell around it, about
-half a millisecond. A view with `ShellCachedMixin` renders its template once with a stand-in for
-each of its own parts (`shell_slots`: the body, a number in the title), for the request's path
-and for the CSRF token, cuts the text at the stand-ins and keeps the pieces; each request joins
-the pieces with the escaped values. The pieces are kept under the language, the settings
-generation, the template and `shell_key()`: everything else the shell shows (navigation, the
-organisation's name, capabilities) must be in that key, as for `{% fragment %}`. A request
-with messages to show, or a view whose key is None, renders as usual. The values are put in
-last and in one pass, so a value's own text is never read for stand-ins.
+The busiest pages (the insured dashboard, a policy's tabs, the two big lists) keep their body in
+the shared cache; what was left on every request was Django's template engine walking the shell
+around it, about half a millisecond. A view with `ShellCachedMixin` renders its template once
+with a stand-in for each of its own parts (`shell_slots`: the body, a number in the title) and
+for what differs between requests or organisations (the request's path, the CSRF token, the
+organisation named in the header), cuts the text at the stand-ins and keeps the pieces; each
+request joins the pieces with the escaped values. The shell is rendered from the portal's own
+context entries only (`SHELL_CONTEXT`, the context processors', the slots): a page's other data
+(a policy, a list's rows) is not there to be frozen into it. The pieces are kept under the
+language, the settings generation, the template and `shell_key()`: what else the shell shows
+(navigation, capabilities) must be in that key, as for `{% fragment %}`. A request with messages
+to show, or a view whose key is None, renders as usual. The values are put in last and in one
+pass, so a value's own text is never read for stand-ins.
 """
 
 from __future__ import annotations
@@ -31,12 +34,17 @@ MAX_SHELLS = 256  # per process: templates x languages x navigation states stay 
 _SLOT = "page-slot-{}-5b1c9e7d"  # letters, digits and hyphens: escaping leaves it unchanged
 _shells: dict[tuple, list[str]] = {}
 
-PATH = "page_path"  # the context entry base.html's language form sends back to
+# What base.html and the portals' base templates read from a view's context (the rest comes
+# from the context processors).
+SHELL_CONTEXT = ("membership", "capabilities", "portal_kind", "switchable_memberships")
+PATH = "page_path"  # the address base.html's language form sends back to
+ORGANISATION = "organisation_name"  # the organisation the header names (not on every page)
 
 
 class ShellCachedMixin:
     """For a TemplateView: see the module. The view (or a mixin after this one, as the portal
-    gate's PortalMixin) provides `shell_key(context)`."""
+    gate's PortalMixin) provides `shell_key(context)` and puts `organisation_name` in the
+    context when its header names one."""
 
     shell_slots: tuple[str, ...] = ()
 
@@ -49,9 +57,12 @@ class ShellCachedMixin:
         full_key = (_settings_generation[0], template, get_language(), key)
         pieces = _shells.get(full_key)
         if pieces is None:
-            stand_ins = {name: _SLOT.format(name) for name in (*self.shell_slots, PATH)}
+            stand_ins = {name: _SLOT.format(name)
+                         for name in (*self.shell_slots, PATH, ORGANISATION)}
+            shell_context = {name: context[name] for name in SHELL_CONTEXT if name in context}
             html = render_to_string(
-                template, {**context, **stand_ins, "csrf_token": CSRF_PLACEHOLDER}, request)
+                template, {**shell_context, **stand_ins, "csrf_token": CSRF_PLACEHOLDER},
+                request)
             pieces = _cut(html, stand_ins)
             if not set(self.shell_slots) <= set(pieces[1::2]):
                 # A part the template does not show through its stand-in (a mixin's empty
@@ -61,9 +72,12 @@ class ShellCachedMixin:
             if len(_shells) >= MAX_SHELLS:
                 _shells.clear()
             _shells[full_key] = pieces
-        values = {name: conditional_escape(context[name]) for name in self.shell_slots}
-        values[PATH] = conditional_escape(request.get_full_path())
-        values["csrf_token"] = conditional_escape(get_token(request))
+        values = {}  # each value read once, and only when the shell shows it
+        for name in pieces[1::2]:
+            if name not in values:
+                values[name] = conditional_escape(
+                    request.get_full_path() if name == PATH else
+                    get_token(request) if name == "csrf_token" else context.get(name, ""))
         # pieces: text, slot name, text, slot name, ..., text
         html = "".join(piece if index % 2 == 0 else values[piece]
                        for index, piece in enumerate(pieces))

@@ -36,7 +36,7 @@ from policies.models import (
     RequestStatus,
 )
 from policies.swiss import iban_masked
-from portals.access import InsuredPortalMixin
+from portals.access import HINT_DASHBOARD_PERSON, InsuredPortalMixin
 from portals.common.downloads import attachment, attachment_file
 from portals.common.reauth import (
     RecentAuthRequiredMixin,
@@ -83,7 +83,7 @@ class HomeView(ShellCachedMixin, InsuredPortalMixin, TemplateView):
 
     template_name = "insured/home.html"
     shell_slots = ("dashboard_html",)
-    PERSON_HINT = "dashboard_person"
+    PERSON_HINT = HINT_DASHBOARD_PERSON
 
     def body_key(self, person_id: int) -> str:
         return (f"insured-dashboard:v2:{person_id}:{translation.get_language()}:"
@@ -101,7 +101,7 @@ class HomeView(ShellCachedMixin, InsuredPortalMixin, TemplateView):
         session = self.request.session
         found = None
         if session.get(self.PERSON_HINT) == person_id:
-            found = self.request.gate_prefetched  # read for this very person
+            found = getattr(self.request, "gate_prefetched", None)  # for this very person
         else:
             session[self.PERSON_HINT] = person_id
         html, is_pensioner = ps.dashboard_cached(

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 DETAILS = reverse("broker:policy", args=["P-810001"])
+COLLEAGUE = reverse("broker:policy", args=["P-810002"])
 VALUES = reverse("broker:policy-values", args=["P-810001"])
 
 
@@ -39,26 +40,29 @@ def _as_rendered_usually(client: Client, url: str) -> str:
 
 @pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
 def test_each_page_is_the_page_rendered_as_usual(insured, other_insured, pensioner, broker,
-                                                  agency_admin, hr_admin, insured_person, policy,
+                                                  broker2, agency_admin, hr_admin, insured_person,
+                                                  policy, colleague_policy, broker2_policy,
                                                   language):
     shell._shells.clear()
     # Two insured persons share one shell; the pensioner has another navigation.
     cases = [(insured, "/insured/"), (other_insured, "/insured/"), (pensioner, "/insured/"),
-             (broker, DETAILS),
+             (broker, DETAILS), (agency_admin, COLLEAGUE),
              (broker, VALUES), (agency_admin, DETAILS), (agency_admin, VALUES),
              # the list pages: cached first pages, a search, a filter, a page further on
              (hr_admin, "/employer/staff/"), (hr_admin, "/employer/staff/?q=Claire"),
              (hr_admin, "/employer/staff/?status=active&sort=-salary"),
              (agency_admin, "/broker/portfolio/"), (agency_admin, "/broker/portfolio/?q=Verm"),
-             (broker, "/broker/portfolio/?page=1&sort=-number")]
+             (broker, "/broker/portfolio/?page=1&sort=-number"),
+             (broker2, "/broker/portfolio/")]  # another agency: its own name in the header
     for user, url in cases:
         client = login_verified(Client(), user)
         client.post("/i18n/setlang/", {"language": language, "next": url})
         client.get(url)  # the shell is kept
         cached = _page(client, url)
         assert cached == _as_rendered_usually(client, url), (user, url, language)
-    # insured, pensioner (another navigation), each tab for a broker and for the agency admin,
-    # the staff list, the portfolio for a broker and for the agency admin
+    # insured, pensioner (another navigation), each tab for a broker and for the agency admin
+    # (two policies, one shell), the staff list, the portfolio for a broker (two agencies, one
+    # shell: the name is put in) and for the agency admin
     assert len({key[1:] for key in shell._shells}) == 9  # not counting settings generations
 
 
@@ -93,10 +97,35 @@ def test_a_pending_message_is_shown_once(insured):
 def test_the_language_form_returns_to_the_requested_address(insured):
     client = login_verified(Client(), insured)
     client.get("/insured/")
-    page = client.get("/insured/?from=<mail>").content.decode()
-    assert 'name="next" type="hidden" value="/insured/?from=%3Cmail%3E"' in page or (
-        'value="/insured/?from=&lt;mail&gt;"' in page)
-    assert 'value="/insured/"' in client.get("/insured/").content.decode()
+    page = client.get("/insured/?a=1&b='x'").content.decode()
+    assert 'name="next" type="hidden" value="/insured/?a=1&amp;b=&#x27;x&#x27;"' in page
+    assert 'name="next" type="hidden" value="/insured/"' in client.get(
+        "/insured/").content.decode()
+
+
+def test_the_header_names_each_agency_on_the_shared_shell(broker, broker2, policy,
+                                                         broker2_policy):
+    first = _page(login_verified(Client(), broker), "/broker/portfolio/")
+    second = _page(login_verified(Client(), broker2), "/broker/portfolio/")
+    assert "Courtage Test" in first and "Autre Courtage SA" not in first
+    assert "Autre Courtage SA" in second and "Courtage Test" not in second
+
+
+def test_another_persons_page_from_the_same_shell_carries_their_own_working_token(
+        insured, other_insured):
+    first = login_verified(Client(enforce_csrf_checks=True), insured)
+    second = login_verified(Client(enforce_csrf_checks=True), other_insured)
+    first.get("/insured/")
+    first_tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                              first.get("/insured/").content.decode())
+    second_tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                               second.get("/insured/").content.decode())
+    assert len(second_tokens) == 2 and set(first_tokens).isdisjoint(second_tokens)
+    response = second.post("/i18n/setlang/", {"csrfmiddlewaretoken": second_tokens[1],
+                                              "language": "de", "next": "/insured/"})
+    assert response.status_code == 302
+    assert second.post("/account/logout/",
+                       {"csrfmiddlewaretoken": second_tokens[0]}).status_code == 302
 
 
 def test_a_value_that_looks_like_a_stand_in_is_shown_as_typed(broker, policy):

@@ -258,3 +258,20 @@ def test_a_scope_remembered_for_another_agency_or_broker_opens_nothing(
         assert _status(client, foreign) == 404
         assert _status(client, COLLEAGUE) == 404
         assert "Valérie Vermeil" in _page(client, DETAILS)  # their own still opens
+
+
+def test_a_former_broker_s_remembered_scope_is_forgotten_at_the_first_refusal(
+        as_user, broker, policy):
+    from portals.broker.views import BrokerMixin
+
+    client = as_user(broker)
+    _page(client, DETAILS)
+    assert client.session[BrokerMixin.SCOPE_HINT]
+    membership = broker.memberships.get(kind="broker")
+    membership.revoked_at = timezone.now()
+    membership.save()
+    assert _status(client, DETAILS) == 403
+    assert BrokerMixin.SCOPE_HINT not in client.session
+    with CaptureQueriesContext(connection) as queries:  # nothing is looked up any more
+        assert _status(client, DETAILS) == 403
+    assert not any("policies_policy" in q["sql"] for q in queries.captured_queries)
