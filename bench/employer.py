@@ -191,7 +191,7 @@ def main() -> None:
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     os.environ.update(env)
-    load.create_database()
+    load.create_database(load.DB_NAME)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
                    check=True)
     began = time.perf_counter()
@@ -207,13 +207,8 @@ def main() -> None:
         print(sessions, counts)
         return
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portals.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
+    server = load.start_gunicorn(env, port, args.workers)
     try:
-        load.wait_for(port)
         for size, info in sessions.items():  # warm-up, and fail loudly on a wrong set-up
             check = load.run(port, "/employer/staff/", info["cookie"], 20, args.concurrency)
             if check["errors"]:
@@ -226,13 +221,12 @@ def main() -> None:
         exports = export_figures(sessions[LARGE])
         validation = validation_figures(sessions[LARGE])
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        load.stop(server)
         from django.db import connections
 
         connections.close_all()
         if not args.keep_db:
-            load.drop_database()
+            load.drop_database(load.DB_NAME)
 
     print(f"gunicorn sync workers={args.workers}, client threads={args.concurrency}, "
           f"{args.requests} requests x {args.rounds} rounds per company, PostgreSQL, DEBUG=0")

@@ -83,7 +83,7 @@ def seed() -> str:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.models import Membership, User
+    from accounts.models import Membership, Terms, TermsAcceptance, User
     from accounts.session_store import SessionStore
     from accounts.signals import SESSION_AUTH_AT, SESSION_VERIFIED_KEY
     from policies.models import Certificate, Contract, Document, Employer, InsuredPerson, Plan
@@ -126,6 +126,9 @@ def seed() -> str:
     user = User.objects.create_user("bench@example.ch", "Bench-Password-9",
                                     insured_person=person)
     Membership.objects.create(user=user, kind="insured", role="insured", insured_person=person)
+    Terms.objects.create(version=1, language="fr", title="T", body="T",
+                         published_at=timezone.now())
+    TermsAcceptance.objects.create(user=user, version=1)
     device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
 
     session = SessionStore()
@@ -161,6 +164,29 @@ def wait_for(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit("gunicorn did not start")
+
+
+def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    """gunicorn with the production settings (gunicorn.conf.py: JSON access log, as every page
+    pays it), but workers are never recycled (run_all's memory part follows one worker's whole
+    life); the log lines are written and dropped. Answers once the port accepts."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portals.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+        cwd=ROOT, env={**env, "GUNICORN_MAX_REQUESTS": "0"}, stdout=subprocess.DEVNULL,
+    )
+    wait_for(port)
+    return server
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def run(port: int, path: str | list[str], cookie: str, total: int, concurrency: int,
@@ -236,13 +262,8 @@ def main() -> None:
                    check=True)
     cookie = seed()
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portals.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
+    server = start_gunicorn(env, port, args.workers)
     try:
-        wait_for(port)
         urls = {"baseline": "/bench/baseline/", "dashboard": "/insured/"}
         for path in urls.values():  # warm-up, and fail loudly on a wrong set-up
             check = run(port, path, cookie, 50, args.concurrency)
@@ -253,8 +274,7 @@ def main() -> None:
             for name, path in urls.items():
                 totals[name].append(run(port, path, cookie, args.requests, args.concurrency))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop(server)
         if not args.keep_db:
             from django.db import connections
 

@@ -90,29 +90,6 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    # The production settings (gunicorn.conf.py: JSON access log, as every page pays it), but
-    # workers are never recycled: the memory part follows one worker's whole life. The log
-    # lines are written and dropped.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portals.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env={**env, "GUNICORN_MAX_REQUESTS": "0"}, stdout=subprocess.DEVNULL,
-    )
-    load.wait_for(port)
-    return server
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 # --- pages ---------------------------------------------------------------------------------------
 
 def measure_pages(port: int, state: dict, *, concurrency: int, requests: int,
@@ -164,7 +141,7 @@ def print_pages(summary: dict[str, dict], concurrency: int) -> list[str]:
 
 
 def part_pages(args, env: dict, port: int, state: dict) -> list[str]:
-    server = start_gunicorn(env, port, args.workers)
+    server = load.start_gunicorn(env, port, args.workers)
     try:
         for name, (paths, cookie) in page_paths(state).items():  # warm-up, fail loudly
             check = load.run(port, paths, cookie, 60, 2)
@@ -180,7 +157,7 @@ def part_pages(args, env: dict, port: int, state: dict) -> list[str]:
             lines.extend(print_pages(summary, concurrency))
             print("\n".join(lines[-(len(summary) + 5):]), flush=True)
     finally:
-        stop(server)
+        load.stop(server)
     return lines
 
 
@@ -241,7 +218,7 @@ def start_worker(env: dict, concurrency: int) -> subprocess.Popen:
             raise SystemExit("the Celery worker stopped at start")
         if app.control.ping(timeout=1.0):
             return worker
-    stop(worker)
+    load.stop(worker)
     raise SystemExit("the Celery worker did not answer within 60 s")
 
 
@@ -264,7 +241,7 @@ def part_sms(args, env: dict) -> list[str]:
         while len(fake.arrived.keys() & queued.keys()) < len(queued) and time.time() < deadline:
             time.sleep(0.05)
     finally:
-        stop(worker)
+        load.stop(worker)
         fake.close()
     delays = sorted(fake.arrived[n] - t for n, t in queued.items() if n in fake.arrived)
     p95 = percentile(delays, 0.95)
@@ -370,7 +347,7 @@ def part_certificates(args, env: dict) -> list[str]:
                          f"{timings[size] / size * 1000 * 1000:5.0f} ms per 1,000 "
                          f"({done:,} recomputed, {skipped:,} skipped, {len(counts)} chunks)")
     finally:
-        stop(worker)
+        load.stop(worker)
         fake.close()
     if len(timings) >= 2:
         small, large = min(timings), max(timings)
@@ -528,7 +505,7 @@ def rss_kib(pid: int) -> tuple[int, int]:
 
 
 def part_memory(args, env: dict, port: int, state: dict) -> list[str]:
-    server = start_gunicorn(env, port, 1)
+    server = load.start_gunicorn(env, port, 1)
     try:
         pid = worker_pid(server.pid)
         pages = list(page_paths(state).values())
@@ -545,7 +522,7 @@ def part_memory(args, env: dict, port: int, state: dict) -> list[str]:
                 done += 100
             marks[mark] = rss_kib(pid)
     finally:
-        stop(server)
+        load.stop(server)
     rss = {k: v[0] / 1024 for k, v in marks.items()}
     return [f"memory: one gunicorn sync worker, {args.memory_requests:,} requests over the five "
             f"pages (blocks of 100, 4 client threads)",
