@@ -126,9 +126,10 @@ def seed() -> str:
     user = User.objects.create_user("bench@example.ch", "Bench-Password-9",
                                     insured_person=person)
     Membership.objects.create(user=user, kind="insured", role="insured", insured_person=person)
-    Terms.objects.create(version=1, language="fr", title="T", body="T",
-                         published_at=timezone.now())
-    TermsAcceptance.objects.create(user=user, version=1)
+    # Terms of use in force, accepted (bench/seed_all.py may have published them already).
+    Terms.objects.get_or_create(version=1, language="fr", defaults={
+        "title": "T", "body": "T", "published_at": timezone.now()})
+    TermsAcceptance.objects.get_or_create(user=user, version=1)
     device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
 
     session = SessionStore()

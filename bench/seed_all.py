@@ -110,7 +110,7 @@ def seed() -> dict:
 
     users = {"insured": insured, "hr": hr, "agency": admin, "broker": agent}
     for user in users.values():
-        TermsAcceptance.objects.create(user=user, version=1)
+        TermsAcceptance.objects.get_or_create(user=user, version=1)
     cookies = {name: verified_session(user) for name, user in users.items()
                if name != "insured"}
     # load.seed's session predates the terms acceptance: the gate reads it on the first page.
