@@ -404,7 +404,7 @@ def _policy_lookup_statement(alias: str, vendor: str, agency_wide: bool):
     queryset = Policy.objects.using(alias).filter(
         _mandate_scope(_AGENCY, None if agency_wide else _BROKER, _TODAY, "mandates__"),
         number=_NUMBER,
-    ).values_list(*_POLICY_FIELDS)[:1]
+    ).order_by().values_list(*_POLICY_FIELDS)[:1]
     compiler = queryset.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
     converters = compiler.get_converters([column for column, _, _ in compiler.select])

@@ -112,6 +112,15 @@ def membership_for(request: HttpRequest, kind: str) -> Membership | None:
     return next((m for m in current if m.pk == chosen), None)
 
 
+def remember_hint(request: HttpRequest, name: str, value) -> bool:
+    """Keeps `value` as the session's hint `name` (one of SESSION_HINTS); whether the session
+    held exactly that already (what a page read with the gate's round trip is then its own)."""
+    if request.session.get(name) == value:
+        return True
+    request.session[name] = value
+    return False
+
+
 def forget_hints(request: HttpRequest) -> None:
     session = getattr(request, "session", None)
     if session is not None:

@@ -37,7 +37,7 @@ from policies.broker_cache import (
 )
 from policies.models import CommissionLine, CommissionStatement, Document, Policy, Premium
 from policies.swiss import percent
-from portals.access import HINT_BROKER_SCOPE, BrokerPortalMixin
+from portals.access import HINT_BROKER_SCOPE, BrokerPortalMixin, remember_hint
 from portals.common.downloads import attachment, attachment_file
 from portals.common.lists import CachedListingMixin, Column, Filter, ListMixin
 from portals.common.shell import ShellCachedMixin
@@ -66,8 +66,7 @@ class BrokerMixin(BrokerPortalMixin):
 
     def remember_scope(self) -> list:
         scope = self.membership_scope()
-        if self.request.session.get(self.SCOPE_HINT) != scope:
-            self.request.session[self.SCOPE_HINT] = scope
+        remember_hint(self.request, self.SCOPE_HINT, scope)
         return scope
 
     def get_context_data(self, **kwargs):

@@ -36,7 +36,7 @@ from policies.models import (
     RequestStatus,
 )
 from policies.swiss import iban_masked
-from portals.access import HINT_DASHBOARD_PERSON, InsuredPortalMixin
+from portals.access import HINT_DASHBOARD_PERSON, InsuredPortalMixin, remember_hint
 from portals.common.downloads import attachment, attachment_file
 from portals.common.reauth import (
     RecentAuthRequiredMixin,
@@ -98,12 +98,9 @@ class HomeView(ShellCachedMixin, InsuredPortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         person_id = self.request.membership.insured_person_id
-        session = self.request.session
         found = None
-        if session.get(self.PERSON_HINT) == person_id:
+        if remember_hint(self.request, self.PERSON_HINT, person_id):
             found = getattr(self.request, "gate_prefetched", None)  # for this very person
-        else:
-            session[self.PERSON_HINT] = person_id
         html, is_pensioner = ps.dashboard_cached(
             person_id, self.body_key(person_id),
             lambda: render_to_string("insured/_dashboard.html", self.dashboard_context(),
